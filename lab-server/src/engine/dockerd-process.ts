@@ -1,0 +1,123 @@
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { EngineStartFailed } from '../errors/catalog.ts';
+import { LabError } from '../errors/lab-error.ts';
+import { tail } from '../util/run-command.ts';
+import { waitFor } from '../util/wait-for.ts';
+
+export interface DockerdPaths {
+  socket: string;
+  dataRoot: string;
+  execRoot: string;
+  pidFile: string;
+  log: string;
+}
+
+export function dockerdPaths(engineDir: string): DockerdPaths {
+  return {
+    socket: join(engineDir, 'docker.sock'),
+    dataRoot: join(engineDir, 'data'),
+    // Unix socket paths are limited to 108 bytes; containerd's live under exec-root, so keep it short.
+    execRoot: '/run/dockside',
+    pidFile: join(engineDir, 'dockerd.pid'),
+    log: join(engineDir, 'dockerd.log'),
+  };
+}
+
+/** A dockerd that the lab started and will stop. */
+export class DockerdProcess {
+  readonly paths: DockerdPaths;
+  readonly #pid: number;
+
+  private constructor(paths: DockerdPaths, pid: number) {
+    this.paths = paths;
+    this.#pid = pid;
+  }
+
+  /**
+   * Starts dockerd with its own socket, data root and pid file, so that it never touches a user's
+   * engine, and waits until it answers.
+   */
+  static async start(options: {
+    paths: DockerdPaths;
+    runtime: { name: string; path: string };
+    timeoutMs?: number;
+  }): Promise<DockerdProcess> {
+    const { paths, runtime } = options;
+    for (const dir of [paths.dataRoot, paths.execRoot]) mkdirSync(dir, { recursive: true });
+    // A dockerd killed without cleanup leaves its pid file and socket; dockerd refuses to start over them.
+    for (const stale of [paths.pidFile, paths.socket]) rmSync(stale, { force: true });
+    const logFd = openSync(paths.log, 'a');
+    const child = spawn(
+      'dockerd',
+      [
+        `--host=unix://${paths.socket}`,
+        `--data-root=${paths.dataRoot}`,
+        `--exec-root=${paths.execRoot}`,
+        `--pidfile=${paths.pidFile}`,
+        `--add-runtime=${runtime.name}=${runtime.path}`,
+        `--default-runtime=${runtime.name}`,
+        '--log-level=warn',
+      ],
+      {
+        detached: true, // Ctrl-C reaches the lab server, which stops sandboxes before the engine.
+        stdio: ['ignore', logFd, logFd],
+        env: { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin` },
+      },
+    );
+    closeSync(logFd);
+    let exited: string | undefined;
+    child.on('exit', (code, signal) => {
+      exited = `exited (${signal ?? `code ${code}`}): ${tail(readLog(paths.log), 2)}`;
+    });
+    child.on('error', (err) => {
+      exited = `could not be run (${err.message})`;
+    });
+    child.unref();
+    const docker = new Docker({ socketPath: paths.socket });
+    await waitFor(() => existsSync(paths.socket) && docker.ping().then(() => true), {
+      timeoutMs: options.timeoutMs ?? 60_000,
+      what: `dockerd to answer on ${paths.socket}`,
+      abort: () => (exited ? new LabError(EngineStartFailed, { reason: exited, log: paths.log }) : undefined),
+    }).catch((err) => {
+      child.kill('SIGTERM');
+      throw err;
+    });
+    if (!child.pid) throw new LabError(EngineStartFailed, { reason: 'has no pid', log: paths.log });
+    return new DockerdProcess(paths, child.pid);
+  }
+
+  get pid(): number {
+    return this.#pid;
+  }
+
+  /** Stops dockerd and waits for it to finish shutting down containers (at most `timeoutMs`). */
+  async stop(timeoutMs = 30_000): Promise<void> {
+    try {
+      process.kill(this.#pid, 'SIGTERM');
+    } catch {
+      return; // Already gone.
+    }
+    const alive = () => {
+      try {
+        process.kill(this.#pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const deadline = Date.now() + timeoutMs;
+    while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    if (alive()) process.kill(this.#pid, 'SIGKILL');
+  }
+}
+
+function readLog(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').slice(-4000);
+  } catch {
+    return '';
+  }
+}

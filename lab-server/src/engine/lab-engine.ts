@@ -1,0 +1,128 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import type { LabConfig } from '../config.ts';
+import { EngineNeedsRoot, EngineUnreachable } from '../errors/catalog.ts';
+import { LabError } from '../errors/lab-error.ts';
+import { capabilitiesHostCannotGrant } from './capabilities.ts';
+import { haveAll, installDebianPackages, type Say } from './debian-packages.ts';
+import { DockerdProcess, dockerdPaths } from './dockerd-process.ts';
+import { detectIpvs } from './ipvs.ts';
+import { writeRuntimeWrapper } from './runtime-wrapper.ts';
+
+export const RUNTIME_NAME = 'dockside-runc';
+const DEFAULT_SOCKET = '/var/run/docker.sock';
+
+/** The Docker engine the lab runs sandboxes on, and what it can do. */
+export interface LabEngine {
+  docker: Docker;
+  /** Where it listens, as a DOCKER_HOST value. */
+  host: string;
+  version: string;
+  apiVersion: string;
+  /** Whether this process started it (and so stops it on shutdown). */
+  owned: boolean;
+  /** Whether the lab's runtime wrapper is the engine's default runtime. */
+  capabilityWrapper: boolean;
+  /** Capabilities the host cannot grant, which privileged containers must not ask for. */
+  missingCapabilities: string[];
+  ipvs: boolean;
+  dispose(): Promise<void>;
+}
+
+/**
+ * Finds an engine or starts one: DOCKER_HOST when set, then an engine the lab started earlier, then the
+ * default socket; failing those, and as root, installs Debian's docker.io if needed and starts a
+ * dockerd of its own under the state directory.
+ */
+export async function connectLabEngine(config: LabConfig, say: Say): Promise<LabEngine> {
+  const engineDir = join(config.stateDir, 'engine');
+  const paths = dockerdPaths(engineDir);
+  const candidates: string[] = [];
+  if (config.engineMode !== 'own') {
+    if (config.dockerHost) {
+      const found = await tryConnect(hostOptions(config.dockerHost));
+      if (!found) throw new LabError(EngineUnreachable, { host: config.dockerHost, reason: 'no answer' });
+      return describe(found, config.dockerHost, false);
+    }
+    candidates.push(`unix://${paths.socket}`, `unix://${DEFAULT_SOCKET}`);
+  } else {
+    candidates.push(`unix://${paths.socket}`);
+  }
+  for (const host of candidates) {
+    const found = await tryConnect(hostOptions(host));
+    if (found) {
+      say(`using the Docker engine at ${host}`);
+      return describe(found, host, false);
+    }
+  }
+  if (config.engineMode === 'existing') {
+    throw new LabError(EngineUnreachable, { host: `unix://${DEFAULT_SOCKET}`, reason: 'no answer' });
+  }
+  if (process.getuid?.() !== 0) throw new LabError(EngineNeedsRoot, { socket: DEFAULT_SOCKET });
+
+  if (!haveAll(['/usr/sbin/dockerd', '/usr/sbin/runc'])) {
+    await installDebianPackages(['docker.io'], say);
+  }
+  const missing = capabilitiesHostCannotGrant();
+  const wrapper = writeRuntimeWrapper(
+    join(engineDir, 'runtime'),
+    { dropCapabilities: missing },
+    { runc: findRunc(), node: process.execPath },
+  );
+  mkdirSync(engineDir, { recursive: true });
+  say(
+    `starting the lab's own engine (dockerd) on ${paths.socket}${
+      missing.length ? `; its runtime removes ${missing.join(', ')}, which this host cannot grant` : ''
+    }`,
+  );
+  const dockerd = await DockerdProcess.start({ paths, runtime: { name: RUNTIME_NAME, path: wrapper.wrapper } });
+  const docker = new Docker({ socketPath: paths.socket });
+  const engine = await describe(docker, `unix://${paths.socket}`, true);
+  return {
+    ...engine,
+    dispose: async () => {
+      say('stopping the lab engine');
+      await dockerd.stop();
+    },
+  };
+}
+
+function hostOptions(host: string): Docker.DockerOptions {
+  if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
+  const url = new URL(host.replace(/^tcp:/, 'http:'));
+  return { host: url.hostname, port: Number(url.port || 2375), protocol: 'http' };
+}
+
+async function tryConnect(options: Docker.DockerOptions): Promise<Docker | undefined> {
+  if (options.socketPath && !existsSync(options.socketPath)) return undefined;
+  const docker = new Docker({ ...options, timeout: 5_000 });
+  try {
+    await docker.ping();
+    return new Docker(options);
+  } catch {
+    return undefined;
+  }
+}
+
+async function describe(docker: Docker, host: string, owned: boolean): Promise<LabEngine> {
+  const [version, info] = await Promise.all([docker.version(), docker.info()]);
+  return {
+    docker,
+    host,
+    version: version.Version,
+    apiVersion: version.ApiVersion,
+    owned,
+    capabilityWrapper: info.DefaultRuntime === RUNTIME_NAME,
+    missingCapabilities: capabilitiesHostCannotGrant(),
+    ipvs: await detectIpvs(),
+    dispose: async () => {},
+  };
+}
+
+function findRunc(): string {
+  for (const candidate of ['/usr/sbin/runc', '/usr/bin/runc', '/usr/local/sbin/runc', '/usr/local/bin/runc']) {
+    if (existsSync(candidate)) return candidate;
+  }
+  return 'runc';
+}

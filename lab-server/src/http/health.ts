@@ -1,0 +1,38 @@
+import type { FastifyPluginAsync } from 'fastify';
+
+/** What GET /api/health reports; the lab fills it in as it comes up. */
+export interface Health {
+  status: 'starting' | 'ready' | 'failed';
+  /** What the lab is doing while starting, or why it failed. */
+  detail?: string;
+  engine?: {
+    version: string;
+    apiVersion: string;
+    host: string;
+    /** Whether the lab started this engine itself. */
+    owned: boolean;
+  };
+  images: { name: string; tag: string; role: string; publish: string[] }[];
+  /** Whether the kernel has IPVS (Swarm's routing mesh and VIP load balancing need it). */
+  ipvs: boolean;
+  /** Whether the lab's OCI runtime wrapper is the engine's default runtime. */
+  capabilityWrapper: boolean;
+  /** Capabilities this host cannot grant, removed from privileged containers by the wrapper. */
+  missingCapabilities: string[];
+  mirror?: { mode: string };
+  aptProxy?: { offline: boolean };
+}
+
+export interface HealthSource {
+  health(): Health;
+}
+
+export const healthRoute: FastifyPluginAsync<{ source: HealthSource }> = async (app, { source }) => {
+  app.get('/api/health', async (_request, reply) => {
+    const health = source.health();
+    return reply.status(health.status === 'failed' ? 503 : 200).send({
+      ...health,
+      uptimeSeconds: Math.round(process.uptime()),
+    });
+  });
+};

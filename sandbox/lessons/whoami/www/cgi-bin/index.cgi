@@ -1,0 +1,7 @@
+#!/bin/sh
+# busybox httpd runs this for "/" (there is no index.html).
+echo "Content-Type: text/plain"
+echo ""
+echo "Hostname: $(hostname)"
+for ip in $(hostname -i 2>/dev/null); do echo "IP: $ip"; done
+echo "Request: ${REQUEST_METHOD:-GET} ${REQUEST_URI:-/}"

@@ -1,0 +1,4 @@
+set nocompatible
+syntax on
+set mouse=
+set backspace=indent,eol,start
