@@ -72,11 +72,14 @@ async function main(): Promise<void> {
 
   try {
     assertDiskSpace(config.stateDir, 1024);
-    health.detail = 'building the site';
-    await ensureSiteBuilt(repoRoot, say);
     health.detail = 'connecting to the Docker engine';
     engine = await connectLabEngine(config, say);
-    health.engine = { version: engine.version, apiVersion: engine.apiVersion, host: engine.host, owned: engine.owned };
+    health.engine = {
+      version: engine.version,
+      apiVersion: engine.apiVersion,
+      host: engine.host,
+      owned: engine.owned,
+    };
     health.ipvs = engine.ipvs;
     health.capabilityWrapper = engine.capabilityWrapper;
     health.missingCapabilities = engine.missingCapabilities;
@@ -85,6 +88,8 @@ async function main(): Promise<void> {
         engine.ipvs ? 'present' : 'absent: Swarm services use dnsrr or host-mode ports here'
       }`,
     );
+    health.detail = 'building the site';
+    await ensureSiteBuilt(repoRoot, say);
     health.detail = 'preparing sandbox images';
     const lab = await prepareLab(engine, config, say);
     health.images = lab.images.map(({ name, tag, role, publish }) => ({ name, tag, role, publish }));

@@ -12,6 +12,7 @@ rm -rf usr/share/man/* usr/share/info/* usr/share/lintian/*
 find usr/share/locale -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} + 2>/dev/null || true
 rm -rf var/lib/apt/lists/* var/cache/apt/*.bin var/cache/apt/archives/*.deb var/cache/debconf/*-old
 rm -rf var/log/* tmp/* dev/* proc/* sys/* run/*
+mkdir -p run/lock && chmod 1777 run/lock tmp
 : > etc/machine-id
 : > etc/hostname
 rm -f etc/resolv.conf

@@ -21,7 +21,7 @@ export async function installDebianPackages(packages: string[], say: Say): Promi
     });
   say(`installing Debian packages: ${packages.join(' ')}`);
   let result = existsSync('/var/lib/apt/lists/lock') ? await install() : undefined;
-  if (!result || result.code !== 0) {
+  if (result?.code !== 0) {
     say('refreshing package lists (apt-get update)');
     const update = await runCommand('apt-get', ['update'], { env, onLine: (l) => say(`  apt: ${l}`) });
     if (update.code !== 0) {

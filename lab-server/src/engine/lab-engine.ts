@@ -76,7 +76,10 @@ export async function connectLabEngine(config: LabConfig, say: Say): Promise<Lab
       missing.length ? `; its runtime removes ${missing.join(', ')}, which this host cannot grant` : ''
     }`,
   );
-  const dockerd = await DockerdProcess.start({ paths, runtime: { name: RUNTIME_NAME, path: wrapper.wrapper } });
+  const dockerd = await DockerdProcess.start({
+    paths,
+    runtime: { name: RUNTIME_NAME, path: wrapper.wrapper },
+  });
   const docker = new Docker({ socketPath: paths.socket });
   const engine = await describe(docker, `unix://${paths.socket}`, true);
   return {
@@ -121,7 +124,12 @@ async function describe(docker: Docker, host: string, owned: boolean): Promise<L
 }
 
 function findRunc(): string {
-  for (const candidate of ['/usr/sbin/runc', '/usr/bin/runc', '/usr/local/sbin/runc', '/usr/local/bin/runc']) {
+  for (const candidate of [
+    '/usr/sbin/runc',
+    '/usr/bin/runc',
+    '/usr/local/sbin/runc',
+    '/usr/local/bin/runc',
+  ]) {
     if (existsSync(candidate)) return candidate;
   }
   return 'runc';

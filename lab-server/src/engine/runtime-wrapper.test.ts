@@ -28,7 +28,18 @@ describe('runtime wrapper', () => {
       { dropCapabilities: ['CAP_SYS_RESOURCE'] },
       { runc: fakeRunc(dir), node: process.execPath },
     );
-    const args = ['--root', '/run/x', '--log', 'log.json', 'create', '--bundle', bundle, '--pid-file', 'p', 'id1'];
+    const args = [
+      '--root',
+      '/run/x',
+      '--log',
+      'log.json',
+      'create',
+      '--bundle',
+      bundle,
+      '--pid-file',
+      'p',
+      'id1',
+    ];
     execFileSync(wrapper, args);
     const edited = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
     expect(edited.process.capabilities.bounding).toEqual(['CAP_CHOWN', 'CAP_SYS_ADMIN']);

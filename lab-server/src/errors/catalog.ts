@@ -78,7 +78,8 @@ export const PortInUse = define<{ host: string; port: number }>({
 export const InvalidConfig = define<{ variable: string; value: string; expected: string }>({
   name: 'InvalidConfig',
   title: 'Invalid configuration',
-  message: ({ variable, value, expected }) => `${variable}=${JSON.stringify(value)} is not valid: ${expected}.`,
+  message: ({ variable, value, expected }) =>
+    `${variable}=${JSON.stringify(value)} is not valid: ${expected}.`,
   hint: ({ variable }) => `Fix or unset ${variable}.`,
 });
 

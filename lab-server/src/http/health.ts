@@ -30,7 +30,8 @@ export interface HealthSource {
 export const healthRoute: FastifyPluginAsync<{ source: HealthSource }> = async (app, { source }) => {
   app.get('/api/health', async (_request, reply) => {
     const health = source.health();
-    return reply.status(health.status === 'failed' ? 503 : 200).send({
+    // 503 until ready, so load balancers and test runners can wait on this URL.
+    return reply.status(health.status === 'ready' ? 200 : 503).send({
       ...health,
       uptimeSeconds: Math.round(process.uptime()),
     });

@@ -28,7 +28,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     if (status >= 500) app.log.error({ err }, 'request failed');
     return reply.status(status).send({
       error: (err as { code?: string }).code ?? 'InternalError',
-      message: status >= 500 ? 'The lab server failed to answer this request; it has been logged.' : err.message,
+      message:
+        status >= 500
+          ? 'The lab server failed to answer this request; it has been logged.'
+          : (err as Error).message,
     });
   });
 
@@ -39,11 +42,16 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   }
   app.setNotFoundHandler((request, reply) => {
     if (request.url.startsWith('/api/')) {
-      return reply.status(404).send({ error: 'NotFound', message: `No API route ${request.method} ${request.url}.` });
+      return reply
+        .status(404)
+        .send({ error: 'NotFound', message: `No API route ${request.method} ${request.url}.` });
     }
     const page = join(options.siteDir, '404.html');
     if (existsSync(page)) return reply.status(404).type('text/html').sendFile('404.html');
-    return reply.status(404).type('text/plain').send('Not found. The site has not been built: run `npm start`.');
+    return reply
+      .status(404)
+      .type('text/plain')
+      .send('Not found. The site has not been built: run `npm start`.');
   });
   return app;
 }

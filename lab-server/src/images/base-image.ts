@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
+import { haveAll, installDebianPackages, type Say } from '../engine/debian-packages.ts';
 import { DiskFull, ImageBuildFailed } from '../errors/catalog.ts';
 import { LabError } from '../errors/lab-error.ts';
-import { haveAll, installDebianPackages, type Say } from '../engine/debian-packages.ts';
 import { runCommand, tail } from '../util/run-command.ts';
 import { LABEL_LAB, LABEL_RECIPE, LABEL_ROLE } from './labels.ts';
 import type { Manifest } from './manifest.ts';
@@ -36,7 +36,8 @@ export async function buildBaseImage(options: {
   if (process.getuid?.() !== 0) {
     throw new LabError(ImageBuildFailed, {
       image: base.tag,
-      reason: 'debootstrap needs root (run the first `npm start` as root, or build the images on a machine as root)',
+      reason:
+        'debootstrap needs root (run the first `npm start` as root, or build the images on a machine as root)',
     });
   }
   if (!haveAll(['/usr/sbin/debootstrap'])) await installDebianPackages(['debootstrap'], say);
@@ -55,7 +56,11 @@ export async function buildBaseImage(options: {
         onLine: (line) => {
           // debootstrap prints a line per package and phase; show the phases and how many files came.
           if (/^I: (Retrieving|Validating) /.test(line)) count++;
-          else if (/^I: (Resolving|Checking component|Installing core|Unpacking required|Configuring required|Unpacking the base|Configuring the base|Base system)/.test(line)) {
+          else if (
+            /^I: (Resolving|Checking component|Installing core|Unpacking required|Configuring required|Unpacking the base|Configuring the base|Base system)/.test(
+              line,
+            )
+          ) {
             say(`  ${line.slice(3)} (${count} files fetched)`);
           }
         },
@@ -69,7 +74,10 @@ export async function buildBaseImage(options: {
     }
     const finish = await runCommand('sh', [join(recipeDir, 'finish-rootfs.sh'), rootfs]);
     if (finish.code !== 0) {
-      throw new LabError(ImageBuildFailed, { image: base.tag, reason: `finish-rootfs.sh: ${tail(finish.stderr)}` });
+      throw new LabError(ImageBuildFailed, {
+        image: base.tag,
+        reason: `finish-rootfs.sh: ${tail(finish.stderr)}`,
+      });
     }
     say(`importing the root filesystem as ${base.tag}`);
     await importDirectory(docker, rootfs, `${base.tag}:latest`, [
@@ -94,6 +102,8 @@ async function importDirectory(docker: Docker, dir: string, tag: string, changes
   await new Promise<void>((resolve, reject) => {
     docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve()));
   });
-  const code: number = await new Promise((r) => (tar.exitCode !== null ? r(tar.exitCode) : tar.on('close', r)));
+  const code: number = await new Promise((r) =>
+    tar.exitCode !== null ? r(tar.exitCode) : tar.on('close', r),
+  );
   if (code !== 0) throw new Error(`tar failed: ${tarError.trim()}`);
 }

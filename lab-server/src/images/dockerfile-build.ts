@@ -1,10 +1,10 @@
 import type Docker from 'dockerode';
 import { pack } from 'tar-fs';
+import type { Say } from '../engine/debian-packages.ts';
 import { ImageBuildFailed } from '../errors/catalog.ts';
 import { LabError } from '../errors/lab-error.ts';
-import type { Say } from '../engine/debian-packages.ts';
-import { LABEL_LAB, LABEL_RECIPE, LABEL_ROLE } from './labels.ts';
 import type { PlannedImage } from './image-plan.ts';
+import { LABEL_LAB, LABEL_RECIPE, LABEL_ROLE } from './labels.ts';
 
 interface BuildMessage {
   stream?: string;
@@ -39,7 +39,8 @@ export async function buildDockerfileImage(
           if (!text) continue;
           recent.push(text);
           if (recent.length > 12) recent.shift();
-          if (/^Step \d+\/\d+ : /.test(text) && !/ : LABEL org\.dockside/.test(text)) options.say(`  ${image.tag}: ${text.slice(0, 100)}`);
+          if (/^Step \d+\/\d+ : /.test(text) && !/ : LABEL org\.dockside/.test(text))
+            options.say(`  ${image.tag}: ${text.slice(0, 100)}`);
         }
       },
     );

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../config.ts';
-import { loadManifest, parentsOf } from './manifest.ts';
 import { planImages } from './image-plan.ts';
+import { loadManifest, parentsOf } from './manifest.ts';
 
 describe('image plan', () => {
   it('reads parents from FROM lines, ignoring build stages and scratch', () => {
-    const dockerfile = 'FROM dockside/base AS source\nRUN x\nFROM scratch\nCOPY --from=source /a /a\nFROM source\n';
+    const dockerfile =
+      'FROM dockside/base AS source\nRUN x\nFROM scratch\nCOPY --from=source /a /a\nFROM source\n';
     expect(parentsOf(dockerfile)).toEqual(['dockside/base']);
   });
 
@@ -15,9 +16,12 @@ describe('image plan', () => {
     const position = new Map(plan.map((p, i) => [p.tag, i]));
     expect(plan[0]?.kind).toBe('debootstrap');
     for (const image of plan) {
-      for (const parent of image.parents) expect(position.get(parent)).toBeLessThan(position.get(image.tag) ?? -1);
+      for (const parent of image.parents)
+        expect(position.get(parent)).toBeLessThan(position.get(image.tag) ?? -1);
     }
-    expect(plan.find((p) => p.tag === 'dockside/lessons/whoami')?.parents).toEqual(['dockside/lessons/busybox']);
+    expect(plan.find((p) => p.tag === 'dockside/lessons/whoami')?.parents).toEqual([
+      'dockside/lessons/busybox',
+    ]);
   });
 
   it('gives every image a distinct recipe digest that includes its parents', () => {

@@ -37,7 +37,10 @@ export function planImages(manifest: Manifest, sandboxDir: string): PlannedImage
     const done = plan.get(entry.tag);
     if (done) return done;
     if (visiting.has(entry.tag)) {
-      throw new LabError(ManifestInvalid, { file, problems: `${entry.tag} builds on itself through its parents` });
+      throw new LabError(ManifestInvalid, {
+        file,
+        problems: `${entry.tag} builds on itself through its parents`,
+      });
     }
     visiting.add(entry.tag);
     const recipeDir = join(sandboxDir, entry.recipe);

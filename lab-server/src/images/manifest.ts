@@ -54,7 +54,9 @@ export function loadManifest(sandboxDir: string): Manifest {
   }
   const parsed = ManifestSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    const problems = parsed.error.issues
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
     throw new LabError(ManifestInvalid, { file, problems });
   }
   return parsed.data;

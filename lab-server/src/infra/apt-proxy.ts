@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
+import type { Say } from '../engine/debian-packages.ts';
 import { ImageBuildFailed } from '../errors/catalog.ts';
 import { LabError } from '../errors/lab-error.ts';
-import type { Say } from '../engine/debian-packages.ts';
 import { LABEL_LAB } from '../images/labels.ts';
 import { tail } from '../util/run-command.ts';
 import { waitFor } from '../util/wait-for.ts';
@@ -14,7 +14,10 @@ export const APT_PROXY_CONTAINER = 'dockside-apt-proxy';
 export const APT_CACHE_VOLUME = 'dockside-apt-cache';
 
 /** The caching Debian package proxy every sandbox (and every image build) reaches as `apt:3142`. */
-export async function startAptProxy(docker: Docker, options: { offline: boolean }): Promise<{ address: string }> {
+export async function startAptProxy(
+  docker: Docker,
+  options: { offline: boolean },
+): Promise<{ address: string }> {
   const info = await ensureServiceContainer(docker, {
     name: APT_PROXY_CONTAINER,
     image: 'dockside/apt-proxy:latest',
@@ -24,7 +27,9 @@ export async function startAptProxy(docker: Docker, options: { offline: boolean 
   const address = bridgeAddress(info);
   await waitFor(
     () =>
-      fetch(`http://${address}:3142/acng-report.html`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status < 500),
+      fetch(`http://${address}:3142/acng-report.html`, { signal: AbortSignal.timeout(2000) }).then(
+        (r) => r.status < 500,
+      ),
     { timeoutMs: 30_000, what: 'the package proxy to answer' },
   );
   return { address };
@@ -44,7 +49,9 @@ export async function seedAptProxy(
     volume: volume.CreatedAt ?? '',
   });
   if (stamp.isCurrent()) return;
-  options.say(`loading ${options.packages.length} Debian packages into the package proxy (for offline lessons)`);
+  options.say(
+    `loading ${options.packages.length} Debian packages into the package proxy (for offline lessons)`,
+  );
   const container = await docker.createContainer({
     Image: options.baseImage,
     Cmd: [

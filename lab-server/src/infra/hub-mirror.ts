@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import type { MirrorMode } from '../config.ts';
+import type { Say } from '../engine/debian-packages.ts';
 import { ImageBuildFailed } from '../errors/catalog.ts';
 import { LabError } from '../errors/lab-error.ts';
-import type { Say } from '../engine/debian-packages.ts';
 import type { PlannedImage } from '../images/image-plan.ts';
 import { waitFor } from '../util/wait-for.ts';
 import { bridgeAddress, ensureServiceContainer, ensureVolume, loopbackPort } from './service-container.ts';
@@ -111,9 +111,12 @@ export async function startHubMirror(docker: Docker, mode: MirrorMode): Promise<
     volumes: { [MIRROR_VOLUME]: '/var/lib/docker-registry' },
   });
   const address = bridgeAddress(info);
-  await waitFor(() => fetch(`http://${address}:5000/v2/`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok), {
-    timeoutMs: 30_000,
-    what: 'the hub mirror to answer',
-  });
+  await waitFor(
+    () => fetch(`http://${address}:5000/v2/`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok),
+    {
+      timeoutMs: 30_000,
+      what: 'the hub mirror to answer',
+    },
+  );
   return { address };
 }

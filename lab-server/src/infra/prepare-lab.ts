@@ -69,7 +69,9 @@ export async function prepareLab(engine: LabEngine, config: LabConfig, say: Say)
 
   const rest = plan.filter((p) => p.kind === 'dockerfile' && p.tag !== APT_PROXY_IMAGE && stale.has(p.tag));
   await buildInParallel(rest, 2, (image) =>
-    timed(say, image.tag, () => buildDockerfileImage(docker, image, { say, extraHosts: [`apt:${aptProxy.address}`] })),
+    timed(say, image.tag, () =>
+      buildDockerfileImage(docker, image, { say, extraHosts: [`apt:${aptProxy.address}`] }),
+    ),
   );
   const buildSeconds = stale.size > 0 ? (Date.now() - started) / 1000 : 0;
 

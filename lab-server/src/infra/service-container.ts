@@ -19,7 +19,10 @@ export interface ServiceSpec {
  * Makes sure one of the lab's long-running service containers runs with exactly this spec and the
  * current image: reuses it when nothing changed, replaces it otherwise. Returns its inspection.
  */
-export async function ensureServiceContainer(docker: Docker, spec: ServiceSpec): Promise<Docker.ContainerInspectInfo> {
+export async function ensureServiceContainer(
+  docker: Docker,
+  spec: ServiceSpec,
+): Promise<Docker.ContainerInspectInfo> {
   const image = await docker.getImage(spec.image).inspect();
   const digest = createHash('sha256')
     .update(JSON.stringify({ ...spec, imageId: image.Id }))
@@ -41,7 +44,10 @@ export async function ensureServiceContainer(docker: Docker, spec: ServiceSpec):
     HostConfig: {
       Binds: Object.entries(spec.volumes ?? {}).map(([volume, path]) => `${volume}:${path}`),
       PortBindings: Object.fromEntries(
-        Object.entries(spec.loopbackPorts ?? {}).map(([p, host]) => [`${p}/tcp`, [{ HostIp: '127.0.0.1', HostPort: host }]]),
+        Object.entries(spec.loopbackPorts ?? {}).map(([p, host]) => [
+          `${p}/tcp`,
+          [{ HostIp: '127.0.0.1', HostPort: host }],
+        ]),
       ),
       RestartPolicy: spec.restart === false ? { Name: 'no' } : { Name: 'unless-stopped' },
       LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } },
@@ -51,7 +57,10 @@ export async function ensureServiceContainer(docker: Docker, spec: ServiceSpec):
   return container.inspect();
 }
 
-export async function ensureVolume(docker: Docker, name: string): Promise<Docker.VolumeInspectInfo & { CreatedAt?: string }> {
+export async function ensureVolume(
+  docker: Docker,
+  name: string,
+): Promise<Docker.VolumeInspectInfo & { CreatedAt?: string }> {
   const volume = docker.getVolume(name);
   const found = await volume.inspect().catch(() => undefined);
   if (found) return found;
@@ -61,7 +70,7 @@ export async function ensureVolume(docker: Docker, name: string): Promise<Docker
 
 /** The container's address on the engine's default bridge. */
 export function bridgeAddress(info: Docker.ContainerInspectInfo): string {
-  const ip = info.NetworkSettings.Networks.bridge?.IPAddress || info.NetworkSettings.IPAddress;
+  const ip = info.NetworkSettings.Networks.bridge?.IPAddress;
   if (!ip) throw new Error(`${info.Name} has no address on the default bridge`);
   return ip;
 }
