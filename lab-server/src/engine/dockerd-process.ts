@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -19,8 +20,9 @@ export function dockerdPaths(engineDir: string): DockerdPaths {
   return {
     socket: join(engineDir, 'docker.sock'),
     dataRoot: join(engineDir, 'data'),
-    // Unix socket paths are limited to 108 bytes; containerd's live under exec-root, so keep it short.
-    execRoot: '/run/dockside',
+    // Unix socket paths are limited to 108 bytes and containerd's live under exec-root: keep it short,
+    // and distinct per state directory so two labs never share one.
+    execRoot: `/run/dockside-${createHash('sha256').update(engineDir).digest('hex').slice(0, 8)}`,
     pidFile: join(engineDir, 'dockerd.pid'),
     log: join(engineDir, 'dockerd.log'),
   };

@@ -17,7 +17,6 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   const app = Fastify({
     logger: options.logger,
     bodyLimit: 64 * 1024,
-    disableRequestLogging: true,
   });
 
   app.setErrorHandler((err, _request, reply) => {
