@@ -14,10 +14,8 @@ function start(
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const tsx = join(repoRoot, 'node_modules', '.bin', 'tsx');
-    const [file, ...args] = [...wrap, tsx, join(repoRoot, 'lab-server', 'src', 'main.ts')] as [
-      string,
-      ...string[],
-    ];
+    const command = [...wrap, tsx, join(repoRoot, 'lab-server', 'src', 'main.ts')];
+    const [file, args] = [command[0] as string, command.slice(1)];
     const child = spawn(file, args, { env: { ...process.env, DOCKER_HOST: '', ...env }, cwd: repoRoot });
     let stdout = '';
     let stderr = '';
