@@ -97,3 +97,87 @@ export const WaitTimedOut = define<{ what: string; timeoutMs: number; last?: str
     `Waited ${Math.round(timeoutMs / 1000)} s for ${what}${last ? ` (last error: ${last})` : ''}.`,
   hint: () => 'The machine may be overloaded; try again, or look at the engine log.',
 });
+
+export const SessionNotFound = define<{ id: string }>({
+  name: 'SessionNotFound',
+  title: 'No such session',
+  message: ({ id }) => `Session ${id} does not exist, has expired, or belongs to someone else.`,
+  hint: () => 'Start a new sandbox from the lesson page.',
+  status: 404,
+});
+
+export const NodeNotFound = define<{ session: string; node: string; nodes: string[] }>({
+  name: 'NodeNotFound',
+  title: 'No such node',
+  message: ({ node, nodes }) =>
+    `There is no node ${node} in this sandbox (it has ${nodes.join(', ') || 'no nodes'}).`,
+  hint: () => 'Pick one of the nodes listed, or add a node.',
+  status: 404,
+});
+
+export const NodeDown = define<{ node: string; state: string }>({
+  name: 'NodeDown',
+  title: 'Node is not running',
+  message: ({ node, state }) => `Node ${node} is ${state}.`,
+  hint: ({ node }) => `Restart ${node} from the lesson page (or POST .../nodes/${node}/restart).`,
+  status: 409,
+});
+
+export const CapacityReached = define<{ active: number; max: number }>({
+  name: 'CapacityReached',
+  title: 'The lab is full',
+  message: ({ active, max }) => `The lab is running ${active} sandboxes, its maximum is ${max}.`,
+  hint: () =>
+    'Try again in a few minutes, when other sandboxes expire; an instructor can raise DOCKSIDE_MAX_SESSIONS.',
+  status: 503,
+});
+
+export const RateLimited = define<{ perMinute: number; retryAfterSeconds: number }>({
+  name: 'RateLimited',
+  title: 'Too many new sandboxes',
+  message: ({ perMinute }) =>
+    `This address created ${perMinute} sandboxes in the last minute, the most allowed.`,
+  hint: ({ retryAfterSeconds }) => `Wait ${retryAfterSeconds} s and try again.`,
+  status: 429,
+});
+
+export const TooManySessions = define<{ max: number }>({
+  name: 'TooManySessions',
+  title: 'Too many sandboxes open',
+  message: ({ max }) => `You already have ${max} sandboxes running, the most one learner may have.`,
+  hint: () => 'Close one you no longer use (its lesson page has a Stop button), then start this one.',
+  status: 429,
+});
+
+export const NodeLimitReached = define<{ max: number }>({
+  name: 'NodeLimitReached',
+  title: 'Node limit reached',
+  message: ({ max }) => `This sandbox already has ${max} nodes, the most allowed.`,
+  hint: () => 'Remove a node before adding another.',
+  status: 409,
+});
+
+export const SandboxStartFailed = define<{ template: string; reason: string }>({
+  name: 'SandboxStartFailed',
+  title: 'The sandbox did not start',
+  message: ({ template, reason }) => `Starting a ${template} sandbox failed: ${reason}.`,
+  hint: () => 'Try again; if it keeps failing, the lab server log says more.',
+  status: 500,
+});
+
+export const InvalidRequest = define<{ problems: string }>({
+  name: 'InvalidRequest',
+  title: 'Invalid request',
+  message: ({ problems }) => `The request is not valid: ${problems}.`,
+  hint: () => 'See docs/api.md for the request format.',
+  status: 400,
+});
+
+export const ExecTimedOut = define<{ node: string; timeoutMs: number }>({
+  name: 'ExecTimedOut',
+  title: 'Command timed out',
+  message: ({ node, timeoutMs }) =>
+    `The command on ${node} did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped.`,
+  hint: () => 'Run long commands in a terminal instead, or raise timeoutMs (at most 120000).',
+  status: 504,
+});

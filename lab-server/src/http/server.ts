@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -36,9 +36,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
 
   app.register(healthRoute, { source: options.health });
 
-  if (existsSync(options.siteDir)) {
-    await app.register(fastifyStatic, { root: options.siteDir, wildcard: true, extensions: ['html'] });
-  }
+  // The site may be built after the server starts listening (first start): serve the folder anyway.
+  mkdirSync(options.siteDir, { recursive: true });
+  await app.register(fastifyStatic, { root: options.siteDir, wildcard: true, extensions: ['html'] });
   app.setNotFoundHandler((request, reply) => {
     if (request.url.startsWith('/api/')) {
       return reply

@@ -46,7 +46,7 @@ export async function seedAptProxy(
   const volume = await ensureVolume(docker, APT_CACHE_VOLUME);
   const stamp = new Stamp(join(options.stateDir, 'stamps', 'apt-seed.json'), {
     packages: createHash('sha256').update(options.packages.join(' ')).digest('hex'),
-    volume: volume.CreatedAt ?? '',
+    volume: volume.generation,
   });
   if (stamp.isCurrent()) return;
   options.say(

@@ -27,7 +27,7 @@ export async function seedHubMirror(
   const volume = await ensureVolume(docker, MIRROR_VOLUME);
   const stamp = new Stamp(join(options.stateDir, 'stamps', 'mirror-seed.json'), {
     images: published.map((i) => [i.tag, i.hash, i.publish]),
-    volume: volume.CreatedAt ?? '',
+    volume: volume.generation,
   });
   if (stamp.isCurrent()) return;
   // One writer at a time: the read-only mirror is stopped while the seeder writes.

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type Docker from 'dockerode';
 import { LABEL_LAB, LABEL_ROLE } from '../images/labels.ts';
 
@@ -57,15 +57,27 @@ export async function ensureServiceContainer(
   return container.inspect();
 }
 
+const LABEL_GENERATION = 'org.dockside.generation';
+
+/**
+ * Creates the named volume if missing. Returns its generation: a random label set at creation, so work
+ * recorded against a volume (a seeded cache) is redone when the volume is removed and made again.
+ * (CreatedAt cannot serve: Docker 20.10 derives it from the folder's modification time.)
+ */
 export async function ensureVolume(
   docker: Docker,
   name: string,
-): Promise<Docker.VolumeInspectInfo & { CreatedAt?: string }> {
+): Promise<{ name: string; generation: string }> {
   const volume = docker.getVolume(name);
-  const found = await volume.inspect().catch(() => undefined);
-  if (found) return found;
-  await docker.createVolume({ Name: name, Labels: { [LABEL_LAB]: 'dockside', [LABEL_ROLE]: 'infra' } });
-  return volume.inspect();
+  let found = await volume.inspect().catch(() => undefined);
+  if (!found) {
+    await docker.createVolume({
+      Name: name,
+      Labels: { [LABEL_LAB]: 'dockside', [LABEL_ROLE]: 'infra', [LABEL_GENERATION]: randomUUID() },
+    });
+    found = await volume.inspect();
+  }
+  return { name, generation: found.Labels?.[LABEL_GENERATION] ?? 'unlabelled' };
 }
 
 /** The container's address on the engine's default bridge. */

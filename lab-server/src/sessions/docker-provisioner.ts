@@ -1,0 +1,198 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { attachLabServices, detachLabServices } from '../infra/lab-services.ts';
+import { waitFor } from '../util/wait-for.ts';
+import { LABEL_NODE, LABEL_ROLE, LABEL_SESSION, sessionLabels } from './labels.ts';
+
+/** What one node may use; enforced by the engine (cgroups). */
+export interface NodeLimits {
+  memoryBytes: number;
+  /** CPU time in units of 1e-9 CPUs (1e9 = one core). */
+  nanoCpus: number;
+  pids: number;
+}
+
+export interface ProvisionedNode {
+  name: string;
+  containerId: string;
+  /** The node's address on the session network. */
+  address: string;
+}
+
+/** Everything labelled for one session on the engine (for reconciliation after a restart). */
+export interface LabelledSandbox {
+  sessionId: string;
+  containers: { id: string; node: string; running: boolean }[];
+  networks: string[];
+  volumes: string[];
+}
+
+const nodeContainerName = (sessionId: string, node: string) => `dockside-${sessionId}-${node}`;
+const nodeVolumeName = (sessionId: string, node: string) => `dockside-${sessionId}-${node}-docker`;
+
+/**
+ * Makes sandboxes out of Docker objects: one internal network per session (with the hub mirror and
+ * the package proxy attached), and privileged docker-in-docker node containers whose inner engine
+ * socket is bind-mounted to the host, so the lab speaks to each node's engine directly.
+ */
+export class DockerProvisioner {
+  readonly docker: Docker;
+  readonly #stateDir: string;
+  readonly #image: string;
+  readonly #limits: NodeLimits;
+  readonly #mirror: string;
+
+  constructor(options: {
+    docker: Docker;
+    stateDir: string;
+    nodeImage: string;
+    limits: NodeLimits;
+    mirrorUrl?: string;
+  }) {
+    this.docker = options.docker;
+    this.#stateDir = options.stateDir;
+    this.#image = options.nodeImage;
+    this.#limits = options.limits;
+    this.#mirror = options.mirrorUrl ?? 'http://mirror:5000';
+  }
+
+  /** The folder on the host where a node's inner engine puts its socket. */
+  socketDir(sessionId: string, node: string): string {
+    return join(this.#stateDir, 'sessions', sessionId, node);
+  }
+
+  /** A client for the Docker engine inside a node. */
+  nodeEngine(sessionId: string, node: string): Docker {
+    return new Docker({ socketPath: join(this.socketDir(sessionId, node), 'docker.sock') });
+  }
+
+  async createNetwork(sessionId: string): Promise<string> {
+    const network = await this.docker.createNetwork({
+      Name: `dockside-${sessionId}`,
+      // Internal: nodes reach each other and the lab's services, and nothing else.
+      Internal: true,
+      Attachable: true,
+      Labels: sessionLabels(sessionId, { [LABEL_ROLE]: 'session-network' }),
+    });
+    await attachLabServices(this.docker, network.id);
+    return network.id;
+  }
+
+  async createNode(sessionId: string, networkId: string, name: string): Promise<ProvisionedNode> {
+    const socketDir = this.socketDir(sessionId, name);
+    mkdirSync(socketDir, { recursive: true });
+    const volume = nodeVolumeName(sessionId, name);
+    await this.docker.createVolume({
+      Name: volume,
+      Labels: sessionLabels(sessionId, { [LABEL_NODE]: name, [LABEL_ROLE]: 'node-volume' }),
+    });
+    const container = await this.docker.createContainer({
+      name: nodeContainerName(sessionId, name),
+      Hostname: name,
+      Image: this.#image,
+      Env: [`DOCKSIDE_MIRROR=${this.#mirror}`],
+      Labels: sessionLabels(sessionId, { [LABEL_NODE]: name, [LABEL_ROLE]: 'node' }),
+      HostConfig: {
+        Privileged: true,
+        NetworkMode: networkId,
+        Binds: [`${volume}:/var/lib/docker`, `${socketDir}:/run/dockside`],
+        Memory: this.#limits.memoryBytes,
+        MemorySwap: this.#limits.memoryBytes, // No swap beyond the memory limit.
+        NanoCpus: this.#limits.nanoCpus,
+        PidsLimit: this.#limits.pids,
+        LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } },
+      },
+      NetworkingConfig: { EndpointsConfig: { [networkId]: { Aliases: [name] } } },
+    });
+    await container.start();
+    return { name, containerId: container.id, address: await this.nodeAddress(container.id) };
+  }
+
+  async nodeAddress(containerId: string): Promise<string> {
+    const info = await this.docker.getContainer(containerId).inspect();
+    const networks = Object.values(info.NetworkSettings.Networks);
+    return networks[0]?.IPAddress ?? '';
+  }
+
+  /** Waits until the engine inside a node answers; a node is not ready before that. */
+  async waitForNodeEngine(sessionId: string, node: string, timeoutMs = 30_000): Promise<void> {
+    const engine = this.nodeEngine(sessionId, node);
+    await waitFor(() => engine.ping().then(() => true), {
+      timeoutMs,
+      what: `the Docker engine on ${node}`,
+      intervalMs: 25,
+    });
+  }
+
+  async removeNode(sessionId: string, name: string): Promise<void> {
+    await this.docker
+      .getContainer(nodeContainerName(sessionId, name))
+      .remove({ force: true, v: true })
+      .catch(ignoreMissing);
+    await this.docker.getVolume(nodeVolumeName(sessionId, name)).remove().catch(ignoreMissing);
+    rmSync(this.socketDir(sessionId, name), { recursive: true, force: true });
+  }
+
+  /** Removes everything labelled with the session: containers, volumes, the network, socket folders. */
+  async destroySandbox(sessionId: string): Promise<void> {
+    const label = `${LABEL_SESSION}=${sessionId}`;
+    const containers = await this.docker.listContainers({ all: true, filters: { label: [label] } });
+    await Promise.all(
+      containers.map((c) =>
+        this.docker.getContainer(c.Id).remove({ force: true, v: true }).catch(ignoreMissing),
+      ),
+    );
+    const { Volumes } = await this.docker.listVolumes({ filters: { label: [label] } });
+    await Promise.all(
+      (Volumes ?? []).map((v) => this.docker.getVolume(v.Name).remove().catch(ignoreMissing)),
+    );
+    const networks = await this.docker.listNetworks({ filters: { label: [label] } });
+    for (const network of networks) {
+      await detachLabServices(this.docker, network.Id);
+      await this.docker.getNetwork(network.Id).remove().catch(ignoreMissing);
+    }
+    rmSync(join(this.#stateDir, 'sessions', sessionId), { recursive: true, force: true });
+  }
+
+  /** Every sandbox the engine holds, grouped by session label. */
+  async listSandboxes(): Promise<LabelledSandbox[]> {
+    const filters = { label: [LABEL_SESSION] };
+    const [containers, networks, volumes] = await Promise.all([
+      this.docker.listContainers({ all: true, filters }),
+      this.docker.listNetworks({ filters }),
+      this.docker.listVolumes({ filters }),
+    ]);
+    const byId = new Map<string, LabelledSandbox>();
+    const entry = (id: string) => {
+      let found = byId.get(id);
+      if (!found) {
+        found = { sessionId: id, containers: [], networks: [], volumes: [] };
+        byId.set(id, found);
+      }
+      return found;
+    };
+    for (const c of containers) {
+      const id = c.Labels[LABEL_SESSION];
+      if (id)
+        entry(id).containers.push({
+          id: c.Id,
+          node: c.Labels[LABEL_NODE] ?? '',
+          running: c.State === 'running',
+        });
+    }
+    for (const n of networks) {
+      const id = n.Labels?.[LABEL_SESSION];
+      if (id) entry(id).networks.push(n.Id);
+    }
+    for (const v of volumes.Volumes ?? []) {
+      const id = v.Labels?.[LABEL_SESSION];
+      if (id) entry(id).volumes.push(v.Name);
+    }
+    return [...byId.values()];
+  }
+}
+
+function ignoreMissing(err: { statusCode?: number }): void {
+  if (err?.statusCode !== 404 && err?.statusCode !== 409) throw err;
+}

@@ -1,0 +1,564 @@
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  CapacityReached,
+  NodeDown,
+  NodeLimitReached,
+  NodeNotFound,
+  RateLimited,
+  SandboxStartFailed,
+  SessionNotFound,
+  TooManySessions,
+} from '../errors/catalog.ts';
+import { LabError } from '../errors/lab-error.ts';
+import type { LabStore, NodeRecord, SessionRecord } from '../storage/lab-store.ts';
+import type { DockerProvisioner } from './docker-provisioner.ts';
+import { type ExecResult, execInContainer } from './node-exec.ts';
+import type { SessionEvents } from './session-events.ts';
+import { forgetNode, formSwarm, joinAsWorker, type SwarmMember } from './swarm.ts';
+import { nodeName, TEMPLATES, type Template } from './templates.ts';
+
+export interface SessionLimits {
+  /** Sandboxes running at once on this lab. */
+  maxSessions: number;
+  /** Sandboxes one learner may hold at once. */
+  maxSessionsPerOwner: number;
+  /** New sandboxes per client address per minute (a workshop room often shares one address). */
+  createsPerAddressPerMinute: number;
+  maxNodesPerSession: number;
+}
+
+export interface SessionTimes {
+  idleTimeoutMs: number;
+  maxAgeMs: number;
+  /** How long before expiry the `expiry-warning` event is sent. */
+  warnBeforeMs: number;
+}
+
+/** Closes terminals when their shells lose their node or session. */
+export interface TerminalCloser {
+  closeNode(sessionId: string, node: string): void | Promise<void>;
+  closeSession(sessionId: string): void | Promise<void>;
+}
+
+export interface PublishedPort {
+  /** The port on the node (what a preview address names). */
+  port: number;
+  /** The inner container or service that publishes it. */
+  container: string;
+  image: string;
+}
+
+export interface NodeView {
+  name: string;
+  role: NodeRecord['role'];
+  /** The node container's state: running, exited, restarting, missing, ... */
+  state: string;
+  address: string;
+  ports: PublishedPort[];
+}
+
+export interface SessionView {
+  id: string;
+  template: string;
+  state: SessionRecord['state'];
+  createdAt: number;
+  /** When the session ends if nothing happens (the earlier of idle and maximum age). */
+  expiresAt: number;
+  previewToken: string;
+  nodes: NodeView[];
+}
+
+const newId = () => randomBytes(8).toString('hex');
+const base32 = (bytes: Buffer) => {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+  let bits = 0;
+  let value = 0;
+  let out = '';
+  for (const byte of bytes) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += alphabet[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += alphabet[(value << (5 - bits)) & 31];
+  return out;
+};
+
+/** A learner's secret: 128 random bits. Only its hash is stored. */
+export const newOwnerToken = () => randomBytes(16).toString('base64url');
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/**
+ * Owns every learner's sandbox: creates them from templates, changes their nodes, runs commands in
+ * them, ends them on request or expiry, and after a restart adopts what it knew and removes the rest.
+ */
+export class SessionManager {
+  readonly #provisioner: DockerProvisioner;
+  readonly #store: LabStore;
+  readonly #events: SessionEvents;
+  readonly #clock: () => number;
+  readonly #limits: SessionLimits;
+  readonly #times: SessionTimes;
+  readonly #sessions = new Map<string, SessionRecord>();
+  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #createdBy = new Map<string, number[]>();
+  readonly #warned = new Set<string>();
+  #terminals: TerminalCloser | undefined;
+  #sweeper: NodeJS.Timeout | undefined;
+  #engineEvents: NodeJS.ReadableStream | undefined;
+  /** Sandbox creation times, for metrics. */
+  onSandboxCreated: ((template: string, seconds: number) => void) | undefined;
+
+  constructor(options: {
+    provisioner: DockerProvisioner;
+    store: LabStore;
+    events: SessionEvents;
+    limits: SessionLimits;
+    times: SessionTimes;
+    clock?: () => number;
+  }) {
+    this.#provisioner = options.provisioner;
+    this.#store = options.store;
+    this.#events = options.events;
+    this.#limits = options.limits;
+    this.#times = options.times;
+    this.#clock = options.clock ?? Date.now;
+  }
+
+  set terminals(closer: TerminalCloser) {
+    this.#terminals = closer;
+  }
+
+  get activeCount(): number {
+    return this.#sessions.size;
+  }
+
+  get nodeCount(): number {
+    let n = 0;
+    for (const s of this.#sessions.values()) n += s.nodes.length;
+    return n;
+  }
+
+  /** Loads known sessions, adopts their sandboxes, removes orphans, and starts the expiry sweep. */
+  async start(options: { sweepIntervalMs?: number } = {}): Promise<{ adopted: string[]; removed: string[] }> {
+    const result = await this.reconcile();
+    this.#sweeper = setInterval(
+      () => void this.sweep().catch(() => undefined),
+      options.sweepIntervalMs ?? 10_000,
+    );
+    this.#sweeper.unref();
+    await this.#watchEngine();
+    return result;
+  }
+
+  async reconcile(): Promise<{ adopted: string[]; removed: string[] }> {
+    const adopted: string[] = [];
+    const removed: string[] = [];
+    const now = this.#clock();
+    const known = new Map((await this.#store.listSessions()).map((s) => [s.id, s]));
+    const sandboxes = await this.#provisioner.listSandboxes();
+    for (const sandbox of sandboxes) {
+      const record = known.get(sandbox.sessionId);
+      const alive = record && record.state === 'ready' && !this.#expiry(record, now).expired;
+      if (!record || !alive) {
+        await this.#provisioner.destroySandbox(sandbox.sessionId);
+        if (record) await this.#store.deleteSession(record.id);
+        removed.push(sandbox.sessionId);
+        continue;
+      }
+      // The engine may have restarted (nodes stopped): bring the nodes back; their Swarm state is on disk.
+      for (const c of sandbox.containers) {
+        if (!c.running)
+          await this.#provisioner.docker
+            .getContainer(c.id)
+            .start()
+            .catch(() => undefined);
+      }
+      this.#sessions.set(record.id, record);
+      known.delete(record.id);
+      adopted.push(record.id);
+    }
+    for (const record of known.values()) {
+      // A record whose sandbox vanished (engine data wiped): nothing to adopt.
+      await this.#store.deleteSession(record.id);
+      removed.push(record.id);
+    }
+    return { adopted, removed };
+  }
+
+  async create(request: {
+    template: string;
+    ownerToken: string;
+    clientAddress: string;
+  }): Promise<SessionRecord> {
+    const template = TEMPLATES[request.template] as Template;
+    const ownerHash = hashToken(request.ownerToken);
+    this.#checkLimits(ownerHash, request.clientAddress);
+    const now = this.#clock();
+    const record: SessionRecord = {
+      id: newId(),
+      ownerHash,
+      previewToken: base32(randomBytes(16)),
+      template: template.name,
+      state: 'creating',
+      networkId: '',
+      nodes: [],
+      createdAt: now,
+      lastActiveAt: now,
+      expiresAt: now + this.#times.maxAgeMs,
+      clientAddress: request.clientAddress,
+    };
+    this.#sessions.set(record.id, record);
+    this.#createdBy.set(request.clientAddress, [...(this.#createdBy.get(request.clientAddress) ?? []), now]);
+    await this.#store.saveSession(record);
+    return record;
+  }
+
+  /** Builds the sandbox of a session in state `creating`; on failure removes everything it made. */
+  async provision(id: string): Promise<SessionRecord> {
+    const record = this.#require(id);
+    const template = TEMPLATES[record.template] as Template;
+    const t0 = Date.now();
+    try {
+      record.networkId = await this.#provisioner.createNetwork(id);
+      const names = Array.from({ length: template.nodes }, (_, i) => nodeName(i));
+      const nodes = await Promise.all(
+        names.map((n) => this.#provisioner.createNode(id, record.networkId, n)),
+      );
+      await Promise.all(names.map((n) => this.#provisioner.waitForNodeEngine(id, n)));
+      const managers = template.swarm?.managers ?? 0;
+      record.nodes = nodes.map((n, i) => ({
+        name: n.name,
+        containerId: n.containerId,
+        role: template.swarm ? (i < managers ? 'manager' : 'worker') : 'none',
+      }));
+      if (template.swarm) {
+        const members = nodes.map((n) => ({
+          name: n.name,
+          address: n.address,
+          engine: this.#provisioner.nodeEngine(id, n.name),
+        }));
+        await formSwarm(members.slice(0, managers), members.slice(managers));
+      }
+      record.state = 'ready';
+      await this.#store.saveSession(record);
+      const seconds = (Date.now() - t0) / 1000;
+      this.onSandboxCreated?.(template.name, seconds);
+      await this.#events.publish(id, 'session-ready', { template: template.name, seconds });
+      return record;
+    } catch (err) {
+      this.#sessions.delete(id);
+      await this.#provisioner.destroySandbox(id).catch(() => undefined);
+      await this.#store.deleteSession(id);
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new LabError(SandboxStartFailed, { template: template.name, reason }, { cause: err });
+    }
+  }
+
+  /** The session, if `ownerToken` owns it; the same error whether it does not exist or is not theirs. */
+  get(id: string, ownerToken: string | undefined): SessionRecord {
+    const record = this.#sessions.get(id);
+    if (!record || !ownerToken || record.ownerHash !== hashToken(ownerToken)) {
+      throw new LabError(SessionNotFound, { id });
+    }
+    return record;
+  }
+
+  /** Looks a session up by its preview token (preview proxy). */
+  byPreviewToken(token: string): SessionRecord | undefined {
+    for (const s of this.#sessions.values()) if (s.previewToken === token) return s;
+    return undefined;
+  }
+
+  ownedBy(ownerToken: string): SessionRecord[] {
+    const hash = hashToken(ownerToken);
+    return [...this.#sessions.values()].filter((s) => s.ownerHash === hash);
+  }
+
+  /** Notes learner activity (terminal input, API calls, previews) for the idle timeout. */
+  touch(id: string): void {
+    const record = this.#sessions.get(id);
+    if (!record) return;
+    record.lastActiveAt = this.#clock();
+    this.#warned.delete(id);
+  }
+
+  async view(record: SessionRecord): Promise<SessionView> {
+    const nodes = await Promise.all(record.nodes.map((n) => this.#nodeView(record, n)));
+    return {
+      id: record.id,
+      template: record.template,
+      state: record.state,
+      createdAt: record.createdAt,
+      expiresAt: this.#expiry(record, this.#clock()).at,
+      previewToken: record.previewToken,
+      nodes,
+    };
+  }
+
+  node(record: SessionRecord, name: string): NodeRecord {
+    const node = record.nodes.find((n) => n.name === name);
+    if (!node)
+      throw new LabError(NodeNotFound, {
+        session: record.id,
+        node: name,
+        nodes: record.nodes.map((n) => n.name),
+      });
+    return node;
+  }
+
+  /** The node's address on its session network, if it runs. */
+  async nodeAddress(record: SessionRecord, name: string): Promise<string | undefined> {
+    const node = record.nodes.find((n) => n.name === name);
+    if (!node) return undefined;
+    return this.#provisioner.nodeAddress(node.containerId).catch(() => undefined);
+  }
+
+  container(record: SessionRecord, name: string) {
+    return this.#provisioner.docker.getContainer(this.node(record, name).containerId);
+  }
+
+  async addNode(record: SessionRecord): Promise<NodeRecord> {
+    return this.#serial(record.id, async () => {
+      if (record.nodes.length >= this.#limits.maxNodesPerSession) {
+        throw new LabError(NodeLimitReached, { max: this.#limits.maxNodesPerSession });
+      }
+      let index = 0;
+      while (record.nodes.some((n) => n.name === nodeName(index))) index++;
+      const name = nodeName(index);
+      const made = await this.#provisioner.createNode(record.id, record.networkId, name);
+      await this.#provisioner.waitForNodeEngine(record.id, name);
+      const node: NodeRecord = { name, containerId: made.containerId, role: 'none' };
+      if (TEMPLATES[record.template]?.swarm) {
+        const manager = await this.#reachableManager(record);
+        await joinAsWorker(manager, {
+          name,
+          address: made.address,
+          engine: this.#provisioner.nodeEngine(record.id, name),
+        });
+        node.role = 'worker';
+      }
+      record.nodes.push(node);
+      await this.#store.saveSession(record);
+      await this.#events.publish(record.id, 'node-added', { node: name, role: node.role });
+      return node;
+    });
+  }
+
+  async removeNode(record: SessionRecord, name: string): Promise<void> {
+    await this.#serial(record.id, async () => {
+      const node = this.node(record, name);
+      await this.#terminals?.closeNode(record.id, name);
+      await this.#provisioner.removeNode(record.id, name);
+      record.nodes = record.nodes.filter((n) => n !== node);
+      if (node.role !== 'none') {
+        const manager = await this.#reachableManager(record).catch(() => undefined);
+        if (manager) await forgetNode(manager, name).catch(() => undefined);
+      }
+      await this.#store.saveSession(record);
+      await this.#events.publish(record.id, 'node-removed', { node: name });
+    });
+  }
+
+  /** Restarts a node (its engine, containers and Swarm membership come back from its disk). */
+  async restartNode(record: SessionRecord, name: string): Promise<void> {
+    await this.#serial(record.id, async () => {
+      const container = this.container(record, name);
+      await this.#terminals?.closeNode(record.id, name);
+      await container.restart({ t: 5 });
+      await this.#provisioner.waitForNodeEngine(record.id, name);
+    });
+  }
+
+  /** Stops a node abruptly, as a machine failing would (lessons on rescheduling). It stays down. */
+  async killNode(record: SessionRecord, name: string): Promise<void> {
+    await this.#serial(record.id, async () => {
+      const container = this.container(record, name);
+      await this.#terminals?.closeNode(record.id, name);
+      await container.kill().catch((err: { statusCode?: number }) => {
+        if (err.statusCode !== 409) throw err; // 409: already stopped.
+      });
+    });
+  }
+
+  async exec(
+    record: SessionRecord,
+    name: string,
+    argv: string[],
+    options: { timeoutMs: number; stdin?: string },
+  ): Promise<ExecResult> {
+    const container = this.container(record, name);
+    const state = (await container.inspect()).State;
+    if (!state.Running) throw new LabError(NodeDown, { node: name, state: state.Status });
+    return execInContainer(container, argv, {
+      node: name,
+      timeoutMs: options.timeoutMs,
+      stdin: options.stdin,
+    });
+  }
+
+  async extend(record: SessionRecord): Promise<void> {
+    const now = this.#clock();
+    record.lastActiveAt = now;
+    record.expiresAt = Math.max(record.expiresAt, now + this.#times.maxAgeMs / 2);
+    this.#warned.delete(record.id);
+    await this.#store.saveSession(record);
+    await this.#events.publish(record.id, 'extended', { expiresAt: this.#expiry(record, now).at });
+  }
+
+  async delete(id: string, reason = 'deleted'): Promise<void> {
+    const record = this.#sessions.get(id);
+    if (record) record.state = 'deleting';
+    await this.#events.publish(id, 'session-ended', { reason }).catch(() => undefined);
+    await this.#terminals?.closeSession(id);
+    this.#sessions.delete(id);
+    this.#warned.delete(id);
+    await this.#provisioner.destroySandbox(id);
+    await this.#store.deleteSession(id);
+  }
+
+  /** Ends expired sessions and warns those about to expire. */
+  async sweep(): Promise<void> {
+    const now = this.#clock();
+    for (const record of [...this.#sessions.values()]) {
+      if (record.state !== 'ready') continue;
+      const expiry = this.#expiry(record, now);
+      if (expiry.expired) {
+        await this.delete(record.id, expiry.reason);
+      } else if (expiry.at - now <= this.#times.warnBeforeMs && !this.#warned.has(record.id)) {
+        this.#warned.add(record.id);
+        await this.#events.publish(record.id, 'expiry-warning', {
+          expiresAt: expiry.at,
+          reason: expiry.reason,
+        });
+      }
+    }
+    // Persist activity times now and then, not on every keystroke.
+    for (const record of this.#sessions.values()) {
+      if (record.state === 'ready') await this.#store.saveSession(record).catch(() => undefined);
+    }
+  }
+
+  async dispose(): Promise<void> {
+    if (this.#sweeper) clearInterval(this.#sweeper);
+    (this.#engineEvents as { destroy?: () => void } | undefined)?.destroy?.();
+    for (const record of this.#sessions.values())
+      await this.#store.saveSession(record).catch(() => undefined);
+  }
+
+  #expiry(record: SessionRecord, now: number): { at: number; expired: boolean; reason: 'idle' | 'max-age' } {
+    const idleAt = record.lastActiveAt + this.#times.idleTimeoutMs;
+    const at = Math.min(idleAt, record.expiresAt);
+    return { at, expired: now >= at, reason: idleAt <= record.expiresAt ? 'idle' : 'max-age' };
+  }
+
+  #checkLimits(ownerHash: string, address: string): void {
+    const now = this.#clock();
+    if (this.#sessions.size >= this.#limits.maxSessions) {
+      throw new LabError(CapacityReached, { active: this.#sessions.size, max: this.#limits.maxSessions });
+    }
+    const owned = [...this.#sessions.values()].filter((s) => s.ownerHash === ownerHash).length;
+    if (owned >= this.#limits.maxSessionsPerOwner) {
+      throw new LabError(TooManySessions, { max: this.#limits.maxSessionsPerOwner });
+    }
+    const recent = (this.#createdBy.get(address) ?? []).filter((t) => now - t < 60_000);
+    this.#createdBy.set(address, recent);
+    if (recent.length >= this.#limits.createsPerAddressPerMinute) {
+      const retryAfterSeconds = Math.ceil((60_000 - (now - (recent[0] ?? now))) / 1000);
+      throw new LabError(RateLimited, {
+        perMinute: this.#limits.createsPerAddressPerMinute,
+        retryAfterSeconds,
+      });
+    }
+  }
+
+  #require(id: string): SessionRecord {
+    const record = this.#sessions.get(id);
+    if (!record) throw new LabError(SessionNotFound, { id });
+    return record;
+  }
+
+  async #nodeView(record: SessionRecord, node: NodeRecord): Promise<NodeView> {
+    const info = await this.#provisioner.docker
+      .getContainer(node.containerId)
+      .inspect()
+      .catch(() => undefined);
+    const state = info?.State.Status ?? 'missing';
+    const address = info ? (Object.values(info.NetworkSettings.Networks)[0]?.IPAddress ?? '') : '';
+    let ports: PublishedPort[] = [];
+    if (info?.State.Running) {
+      const inner = await this.#provisioner
+        .nodeEngine(record.id, node.name)
+        .listContainers()
+        .catch(() => []);
+      ports = inner.flatMap((c) =>
+        c.Ports.filter((p) => p.PublicPort && p.Type === 'tcp').map((p) => ({
+          port: p.PublicPort,
+          container: (c.Names[0] ?? c.Id).replace(/^\//, ''),
+          image: c.Image,
+        })),
+      );
+      ports = ports.filter((p, i) => ports.findIndex((q) => q.port === p.port) === i);
+    }
+    return { name: node.name, role: node.role, state, address, ports };
+  }
+
+  async #reachableManager(record: SessionRecord): Promise<SwarmMember> {
+    for (const node of record.nodes.filter((n) => n.role === 'manager')) {
+      const engine = this.#provisioner.nodeEngine(record.id, node.name);
+      if (
+        await engine.ping().then(
+          () => true,
+          () => false,
+        )
+      ) {
+        return { name: node.name, address: await this.#provisioner.nodeAddress(node.containerId), engine };
+      }
+    }
+    throw new LabError(NodeDown, { node: 'every manager', state: 'unreachable' });
+  }
+
+  /** Node up/down events, read from the engine itself. */
+  async #watchEngine(): Promise<void> {
+    const stream = (await this.#provisioner.docker.getEvents({
+      filters: { type: ['container'], label: ['org.dockside.session'], event: ['start', 'die', 'oom'] },
+    })) as NodeJS.ReadableStream;
+    this.#engineEvents = stream;
+    let partial = '';
+    stream.on('data', (chunk: Buffer) => {
+      partial += chunk.toString('utf8');
+      const lines = partial.split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.trim()) continue;
+        try {
+          const e = JSON.parse(line) as { status: string; Actor: { Attributes: Record<string, string> } };
+          const session = e.Actor.Attributes['org.dockside.session'];
+          const node = e.Actor.Attributes['org.dockside.node'];
+          if (!session || !node || !this.#sessions.has(session)) continue;
+          const type = e.status === 'start' ? 'node-up' : e.status === 'oom' ? 'node-oom' : 'node-down';
+          const exitCode = e.Actor.Attributes.exitCode;
+          void this.#events.publish(session, type, {
+            node,
+            ...(exitCode ? { exitCode: Number(exitCode) } : {}),
+          });
+        } catch {
+          // A line that is not an event: ignore.
+        }
+      }
+    });
+    stream.on('error', () => undefined);
+  }
+
+  async #serial<T>(id: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.#locks.get(id) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    this.#locks.set(
+      id,
+      next.catch(() => undefined),
+    );
+    return next;
+  }
+}

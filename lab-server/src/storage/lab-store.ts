@@ -1,0 +1,63 @@
+/**
+ * The lab's persistence: session records and their events. SQLite (embedded, the default) and
+ * PostgreSQL (several lab-server instances) implement the same interface; both pass the same contract
+ * tests (lab-store.contract.ts).
+ */
+
+export type SessionState = 'creating' | 'ready' | 'failed' | 'deleting';
+
+export interface NodeRecord {
+  /** The name learners see and the node's hostname: node1, node2, ... */
+  name: string;
+  /** Docker container id on the lab engine. */
+  containerId: string;
+  /** Swarm role when the template forms a Swarm. */
+  role: 'manager' | 'worker' | 'none';
+}
+
+export interface SessionRecord {
+  /** Public id (lower-case hex), used in container names and URLs. Not a secret. */
+  id: string;
+  /** SHA-256 (hex) of the owner's secret token; the token itself is never stored. */
+  ownerHash: string;
+  /** Secret, unguessable token that names this session in preview host names. */
+  previewToken: string;
+  template: string;
+  state: SessionState;
+  /** Docker network id of the session's private network. */
+  networkId: string;
+  nodes: NodeRecord[];
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+  lastActiveAt: number;
+  /** The hard end: createdAt + maximum age, pushed back by extend. */
+  expiresAt: number;
+  /** Client address that created it (for per-address limits and the instructor view). */
+  clientAddress: string;
+}
+
+export interface LabEvent {
+  /** Increasing id per store (assigned by the store). */
+  id: number;
+  sessionId: string;
+  /** Milliseconds since the epoch. */
+  at: number;
+  type: string;
+  /** JSON-serialisable details. */
+  data: Record<string, unknown>;
+}
+
+export interface LabStore {
+  /** Inserts or replaces the record with this id. */
+  saveSession(session: SessionRecord): Promise<void>;
+  getSession(id: string): Promise<SessionRecord | undefined>;
+  listSessions(): Promise<SessionRecord[]>;
+  /** Removes the session and its events. Removing an unknown id is not an error. */
+  deleteSession(id: string): Promise<void>;
+  /** Stores an event and returns it with its id. */
+  appendEvent(event: Omit<LabEvent, 'id'>): Promise<LabEvent>;
+  /** Events of a session in id order, after `afterId` when given, at most `limit` (default 100). */
+  listEvents(sessionId: string, options?: { afterId?: number; limit?: number }): Promise<LabEvent[]>;
+  /** Closes connections and flushes to disk. */
+  dispose(): Promise<void>;
+}
