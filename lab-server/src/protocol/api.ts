@@ -1,0 +1,103 @@
+/**
+ * The lab server's HTTP API, shared by the server (which validates every request with these schemas)
+ * and the site. docs/api.md describes each route.
+ */
+import { z } from 'zod';
+import { TEMPLATE_NAMES } from '../sessions/templates.ts';
+
+export const SessionId = z.string().regex(/^[0-9a-f]{16}$/, 'a session id is 16 hexadecimal characters');
+export const NodeName = z.string().regex(/^node[1-9]\d?$/, 'a node name is node1, node2, ...');
+
+/** POST /api/sessions */
+export const CreateSessionRequest = z
+  .object({
+    /** A template name: single, trio, swarm-3, swarm-5, blank-5. */
+    template: z.enum(TEMPLATE_NAMES),
+    /** true (default): answer when the sandbox is ready; false: answer at once, follow the events. */
+    wait: z.boolean().default(true),
+  })
+  .strict();
+
+/** POST /api/sessions/:id/nodes/:node/exec: exactly one of argv and command. */
+export const ExecRequest = z
+  .object({
+    /** The program and its arguments, run without a shell. */
+    argv: z.array(z.string().max(8192)).min(1).max(256).optional(),
+    /** A shell command line, run with `sh -c`. */
+    command: z.string().min(1).max(16384).optional(),
+    /** Given to the command's standard input. */
+    stdin: z.string().max(1024 * 1024).optional(),
+    /** Killed after this long (default 10 s, at most 120 s). */
+    timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+  })
+  .strict()
+  .refine((r) => (r.argv === undefined) !== (r.command === undefined), {
+    message: 'give exactly one of argv and command',
+  });
+
+export type CreateSessionRequest = z.infer<typeof CreateSessionRequest>;
+export type ExecRequest = z.infer<typeof ExecRequest>;
+
+export interface PublishedPort {
+  /** The port on the node (what a preview address names). */
+  port: number;
+  /** The container inside the node that publishes it. */
+  container: string;
+  image: string;
+  /** Where the browser opens it through the lab's preview proxy. */
+  previewUrl?: string;
+}
+
+export interface NodeView {
+  name: string;
+  role: 'manager' | 'worker' | 'none';
+  /** The node container's state: running, exited, restarting, missing, ... */
+  state: string;
+  address: string;
+  ports: PublishedPort[];
+}
+
+export interface SessionView {
+  id: string;
+  template: string;
+  state: 'creating' | 'ready' | 'failed' | 'deleting';
+  createdAt: number;
+  /** When the session ends if nothing happens (the earlier of the idle and maximum-age deadlines). */
+  expiresAt: number;
+  /** Secret that names this session in preview addresses. */
+  previewToken: string;
+  nodes: NodeView[];
+}
+
+export interface ExecResponse {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  truncated: boolean;
+  durationMs: number;
+}
+
+export interface ApiError {
+  /** Permanent name from the error catalog, e.g. SessionNotFound. */
+  error: string;
+  message: string;
+  hint?: string;
+}
+
+/** Session events pushed on /api/sessions/:id/events (and listed by GET on the same path). */
+export interface SessionEvent {
+  id: number;
+  at: number;
+  type:
+    | 'session-ready'
+    | 'node-added'
+    | 'node-removed'
+    | 'node-up'
+    | 'node-down'
+    | 'node-oom'
+    | 'expiry-warning'
+    | 'extended'
+    | 'session-ended'
+    | string;
+  data: Record<string, unknown>;
+}

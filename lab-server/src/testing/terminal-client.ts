@@ -1,0 +1,57 @@
+import type WebSocket from 'ws';
+import { FrameCode, type TerminalStatus } from '../protocol/terminal-frames.ts';
+import { waitFor } from '../util/wait-for.ts';
+
+/**
+ * A terminal as the browser drives it, for tests: keeps the screen's text, acknowledges output it has
+ * "written" (like xterm's write callback), and collects status frames.
+ */
+export class TerminalClient {
+  readonly ws: WebSocket;
+  output = '';
+  statuses: TerminalStatus[] = [];
+  /** When false, output is not acknowledged (a slow or frozen browser). */
+  acknowledge = true;
+  #closed: Promise<number>;
+
+  constructor(ws: WebSocket) {
+    this.ws = ws;
+    ws.on('message', (data: Buffer) => {
+      const code = data[0];
+      const payload = data.subarray(1);
+      if (code === FrameCode.Output) {
+        this.output += payload.toString('utf8');
+        if (this.acknowledge) ws.send(Buffer.concat([Buffer.from([FrameCode.Ack]), Buffer.from(String(payload.length))]));
+      } else if (code === FrameCode.Status) {
+        this.statuses.push(JSON.parse(payload.toString('utf8')) as TerminalStatus);
+      }
+    });
+    this.#closed = new Promise((resolve) => ws.on('close', (code) => resolve(code)));
+  }
+
+  opened(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.ws.readyState === this.ws.OPEN) return resolve();
+      this.ws.once('open', () => resolve());
+      this.ws.once('error', reject);
+      this.ws.once('unexpected-response', (_req, res) => reject(new Error(`refused with ${res.statusCode}`)));
+    });
+  }
+
+  type(text: string): void {
+    this.ws.send(Buffer.concat([Buffer.from([FrameCode.Input]), Buffer.from(text, 'utf8')]));
+  }
+
+  resize(cols: number, rows: number): void {
+    this.ws.send(Buffer.concat([Buffer.from([FrameCode.Resize]), Buffer.from(JSON.stringify({ cols, rows }))]));
+  }
+
+  async waitForOutput(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpExecArray> {
+    return waitFor(() => pattern.exec(this.output), { timeoutMs, what: `terminal output matching ${pattern}` });
+  }
+
+  close(): Promise<number> {
+    this.ws.close();
+    return this.#closed;
+  }
+}
