@@ -25,6 +25,22 @@ export interface LabConfig {
   aptOffline: boolean;
   siteDir: string;
   sandboxDir: string;
+  /** postgres://… for several lab servers; else SQLite under the state directory. */
+  databaseUrl: string | undefined;
+  /** A wildcard domain for previews (`<port>-<node>-<token>.<domain>`); `localhost` always works. */
+  previewDomain: string | undefined;
+  /** Bearer token required by /metrics when set. */
+  metricsToken: string | undefined;
+  limits: {
+    maxSessions: number;
+    maxSessionsPerOwner: number;
+    createsPerAddressPerMinute: number;
+    maxNodesPerSession: number;
+    nodeMemoryBytes: number;
+    nodeNanoCpus: number;
+    nodePids: number;
+  };
+  times: { idleTimeoutMs: number; maxAgeMs: number; warnBeforeMs: number; sweepIntervalMs: number };
 }
 
 type Env = Record<string, string | undefined>;
@@ -42,6 +58,16 @@ function port(env: Env, variable: string, fallback: number): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) {
     throw new LabError(InvalidConfig, { variable, value, expected: 'a port number from 0 to 65535' });
+  }
+  return n;
+}
+
+function number(env: Env, variable: string, fallback: number, min: number, max: number): number {
+  const value = env[variable];
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new LabError(InvalidConfig, { variable, value, expected: `a number from ${min} to ${max}` });
   }
   return n;
 }
@@ -69,5 +95,24 @@ export function loadConfig(env: Env = process.env): LabConfig {
     aptOffline: flag(env, 'DOCKSIDE_APT_OFFLINE'),
     siteDir: join(repoRoot, 'site', 'dist'),
     sandboxDir: join(repoRoot, 'sandbox'),
+    databaseUrl: env.DOCKSIDE_DATABASE_URL || undefined,
+    previewDomain: env.DOCKSIDE_PREVIEW_DOMAIN || undefined,
+    metricsToken: env.DOCKSIDE_METRICS_TOKEN || undefined,
+    limits: {
+      maxSessions: number(env, 'DOCKSIDE_MAX_SESSIONS', 60, 1, 10_000),
+      maxSessionsPerOwner: number(env, 'DOCKSIDE_SESSIONS_PER_LEARNER', 3, 1, 100),
+      // A workshop room often reaches the lab from one address, hence a generous default.
+      createsPerAddressPerMinute: number(env, 'DOCKSIDE_SESSIONS_PER_ADDRESS_PER_MINUTE', 30, 1, 10_000),
+      maxNodesPerSession: number(env, 'DOCKSIDE_MAX_NODES', 7, 1, 20),
+      nodeMemoryBytes: number(env, 'DOCKSIDE_NODE_MEMORY_MB', 2048, 128, 65_536) * 2 ** 20,
+      nodeNanoCpus: Math.round(number(env, 'DOCKSIDE_NODE_CPUS', 1, 0.1, 64) * 1e9),
+      nodePids: number(env, 'DOCKSIDE_NODE_PIDS', 2048, 64, 100_000),
+    },
+    times: {
+      idleTimeoutMs: number(env, 'DOCKSIDE_IDLE_MINUTES', 60, 1, 10_080) * 60_000,
+      maxAgeMs: number(env, 'DOCKSIDE_MAX_AGE_MINUTES', 240, 1, 10_080) * 60_000,
+      warnBeforeMs: 5 * 60_000,
+      sweepIntervalMs: 10_000,
+    },
   };
 }

@@ -27,7 +27,12 @@ async function main() {
     {
       ...config,
       databaseUrl: `sqlite:${db}`,
-      limits: { ...config.limits, maxSessions: 1000, maxSessionsPerOwner: 1000, createsPerAddressPerMinute: 100_000 },
+      limits: {
+        ...config.limits,
+        maxSessions: 1000,
+        maxSessionsPerOwner: 1000,
+        createsPerAddressPerMinute: 100_000,
+      },
     },
     { say: log, buildSite: false },
   );
@@ -85,7 +90,9 @@ async function main() {
     await term.waitForOutput(/THROUGHPUT-DONE\r?\n/, 300_000);
     const seconds = (performance.now() - start) / 1000;
     const throughputMBps = (mib * 1024 * 1024) / seconds / 1e6;
-    log(`echo p50 ${percentile(echo, 50)} ms, p99 ${percentile(echo, 99)} ms; output ${round(throughputMBps)} MB/s`);
+    log(
+      `echo p50 ${percentile(echo, 50)} ms, p99 ${percentile(echo, 99)} ms; output ${round(throughputMBps)} MB/s`,
+    );
     await term.close();
     await remove(s.id);
 
@@ -106,18 +113,35 @@ async function main() {
       const v = (await client.request('GET', `/api/sessions/${id}`)).json;
       for (const n of v.nodes) {
         const container = lab.engine.docker.getContainer(`dockside-${id}-${n.name}`);
-        const stats = (await container.stats({ stream: false })) as { memory_stats: { usage: number; stats?: { cache?: number } } };
+        const stats = (await container.stats({ stream: false })) as {
+          memory_stats: { usage: number; stats?: { cache?: number } };
+        };
         nodeMemory.push((stats.memory_stats.usage - (stats.memory_stats.stats?.cache ?? 0)) / 2 ** 20);
       }
     }
     const idleNodeMiB = round(nodeMemory.reduce((a, b) => a + b, 0) / nodeMemory.length, 1);
-    log(`idle node ${idleNodeMiB} MiB; ${capacity} trios held (last took ${Math.round(last)} ms, baseline ${baseline} ms)`);
+    log(
+      `idle node ${idleNodeMiB} MiB; ${capacity} trios held (last took ${Math.round(last)} ms, baseline ${baseline} ms)`,
+    );
 
     const result = {
       quick,
       trioReadyMs: { p50: percentile(trio, 50), p95: percentile(trio, 95) },
       swarm3ReadyMs: { p50: percentile(swarm, 50), p95: percentile(swarm, 95) },
-      echoMs: { p50: round(percentile(echo.map((e) => e * 100), 50) / 100), p99: round(percentile(echo.map((e) => e * 100), 99) / 100) },
+      echoMs: {
+        p50: round(
+          percentile(
+            echo.map((e) => e * 100),
+            50,
+          ) / 100,
+        ),
+        p99: round(
+          percentile(
+            echo.map((e) => e * 100),
+            99,
+          ) / 100,
+        ),
+      },
       throughputMBps: round(throughputMBps),
       idleNodeMiB,
       trioCapacity: capacity,

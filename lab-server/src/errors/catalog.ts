@@ -181,3 +181,11 @@ export const ExecTimedOut = define<{ node: string; timeoutMs: number }>({
   hint: () => 'Run long commands in a terminal instead, or raise timeoutMs (at most 120000).',
   status: 504,
 });
+
+export const LabStarting = define<{ detail: string }>({
+  name: 'LabStarting',
+  title: 'The lab is starting',
+  message: ({ detail }) => `The lab is not ready yet (${detail}).`,
+  hint: () => 'Wait a moment and try again; GET /api/health says when it is ready.',
+  status: 503,
+});

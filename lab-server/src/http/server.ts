@@ -2,29 +2,48 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import { isLabError } from '../errors/lab-error.ts';
+import type { LabMetrics } from '../metrics/lab-metrics.ts';
+import type { PreviewProxy } from '../preview/preview-proxy.ts';
+import type { TerminalHub } from '../terminals/terminal-hub.ts';
+import { apiRoutes, type LabRuntime } from './api-routes.ts';
 import type { HealthSource } from './health.ts';
 import { healthRoute } from './health.ts';
+import { routeUpgrades } from './ws-router.ts';
+
+/** Everything the HTTP front needs once the lab is up. */
+export interface FullRuntime extends LabRuntime {
+  terminals: TerminalHub;
+  preview: PreviewProxy;
+  metrics: LabMetrics;
+}
 
 export interface HttpServerOptions {
   siteDir: string;
   health: HealthSource;
   logger: boolean | object;
+  runtime?: () => FullRuntime | undefined;
+  previewDomain?: string;
+  metricsToken?: string;
 }
 
-/** The lab's HTTP front: the built site, the API, and answers that say what went wrong. */
+/** The lab's HTTP front: the built site, the API, previews, and answers that say what went wrong. */
 export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger,
-    bodyLimit: 64 * 1024,
+    bodyLimit: 1024 * 1024 + 64 * 1024, // The largest exec stdin plus its envelope.
+    trustProxy: false,
   });
+  const runtime = options.runtime ?? (() => undefined);
 
-  app.setErrorHandler((err, _request, reply) => {
+  app.setErrorHandler((err, request, reply) => {
     if (isLabError(err)) {
+      if (err.status >= 500) request.log.warn({ err }, err.message);
       return reply.status(err.status).send({ error: err.name, message: err.message, hint: err.hint });
     }
     const status = (err as { statusCode?: number }).statusCode ?? 500;
-    if (status >= 500) app.log.error({ err }, 'request failed');
+    if (status >= 500) request.log.error({ err }, 'request failed');
     return reply.status(status).send({
       error: (err as { code?: string }).code ?? 'InternalError',
       message:
@@ -34,7 +53,31 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     });
   });
 
+  // Previews are recognised by their host name or /preview path before any routing or body parsing.
+  app.addHook('onRequest', async (request, reply) => {
+    const preview = runtime()?.preview;
+    if (preview?.parse(request.raw)) {
+      reply.hijack();
+      await preview.handleRequest(request.raw, reply.raw);
+    }
+  });
+
   app.register(healthRoute, { source: options.health });
+  app.register(apiRoutes, {
+    runtime,
+    startingDetail: () => options.health.health().detail ?? 'starting',
+    previewDomain: options.previewDomain,
+  });
+  app.get('/metrics', async (request, reply) => {
+    if (options.metricsToken && request.headers.authorization !== `Bearer ${options.metricsToken}`) {
+      return reply
+        .status(401)
+        .send({ error: 'Unauthorized', message: 'Send the metrics token as a bearer token.' });
+    }
+    const metrics = runtime()?.metrics;
+    if (!metrics) return reply.status(503).send({ error: 'LabStarting', message: 'The lab is starting.' });
+    return reply.type('text/plain; version=0.0.4').send(await metrics.text());
+  });
 
   // The site may be built after the server starts listening (first start): serve the folder anyway.
   mkdirSync(options.siteDir, { recursive: true });
@@ -45,12 +88,14 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
         .status(404)
         .send({ error: 'NotFound', message: `No API route ${request.method} ${request.url}.` });
     }
-    const page = join(options.siteDir, '404.html');
-    if (existsSync(page)) return reply.status(404).type('text/html').sendFile('404.html');
+    if (existsSync(join(options.siteDir, '404.html')))
+      return reply.status(404).type('text/html').sendFile('404.html');
     return reply
       .status(404)
       .type('text/plain')
       .send('Not found. The site has not been built: run `npm start`.');
   });
+
+  routeUpgrades(app.server, { runtime, logger: app.log as unknown as Logger });
   return app;
 }

@@ -26,7 +26,10 @@ export const ExecRequest = z
     /** A shell command line, run with `sh -c`. */
     command: z.string().min(1).max(16384).optional(),
     /** Given to the command's standard input. */
-    stdin: z.string().max(1024 * 1024).optional(),
+    stdin: z
+      .string()
+      .max(1024 * 1024)
+      .optional(),
     /** Killed after this long (default 10 s, at most 120 s). */
     timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
   })
@@ -100,4 +103,34 @@ export interface SessionEvent {
     | 'session-ended'
     | string;
   data: Record<string, unknown>;
+}
+
+/** POST /api/sessions/:id/checks */
+export const CheckRequest = z
+  .object({
+    /** The lesson's content id, e.g. images/dockerfile-basics. */
+    lesson: z.string().regex(/^[a-z0-9][a-z0-9/_-]{0,120}$/, 'a lesson id'),
+    exercise: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,60}$/, 'an exercise id'),
+  })
+  .strict();
+export type CheckRequest = z.infer<typeof CheckRequest>;
+
+export interface CheckResponse {
+  lesson: string;
+  exercise: string;
+  passed: boolean;
+  /** One line in the learner's terms. */
+  reason: string;
+  /** How many times this learner has checked this exercise, this one included. */
+  attempts: number;
+  at: number;
+  durationMs: number;
+}
+
+export interface ProgressEntry {
+  lesson: string;
+  exercise: string;
+  passed: boolean;
+  attempts: number;
+  at: number;
 }

@@ -10,6 +10,7 @@ import {
   TooManySessions,
 } from '../errors/catalog.ts';
 import { LabError } from '../errors/lab-error.ts';
+import type { NodeView, PublishedPort, SessionView } from '../protocol/api.ts';
 import type { LabStore, NodeRecord, SessionRecord } from '../storage/lab-store.ts';
 import type { DockerProvisioner } from './docker-provisioner.ts';
 import { type ExecResult, execInContainer } from './node-exec.ts';
@@ -38,34 +39,6 @@ export interface SessionTimes {
 export interface TerminalCloser {
   closeNode(sessionId: string, node: string): void | Promise<void>;
   closeSession(sessionId: string): void | Promise<void>;
-}
-
-export interface PublishedPort {
-  /** The port on the node (what a preview address names). */
-  port: number;
-  /** The inner container or service that publishes it. */
-  container: string;
-  image: string;
-}
-
-export interface NodeView {
-  name: string;
-  role: NodeRecord['role'];
-  /** The node container's state: running, exited, restarting, missing, ... */
-  state: string;
-  address: string;
-  ports: PublishedPort[];
-}
-
-export interface SessionView {
-  id: string;
-  template: string;
-  state: SessionRecord['state'];
-  createdAt: number;
-  /** When the session ends if nothing happens (the earlier of idle and maximum age). */
-  expiresAt: number;
-  previewToken: string;
-  nodes: NodeView[];
 }
 
 const newId = () => randomBytes(8).toString('hex');
@@ -314,6 +287,11 @@ export class SessionManager {
     const node = record.nodes.find((n) => n.name === name);
     if (!node) return undefined;
     return this.#provisioner.nodeAddress(node.containerId).catch(() => undefined);
+  }
+
+  /** A client on the Docker engine inside one of the session's nodes. */
+  nodeEngine(record: SessionRecord, name: string) {
+    return this.#provisioner.nodeEngine(record.id, this.node(record, name).name);
   }
 
   container(record: SessionRecord, name: string) {

@@ -47,6 +47,20 @@ export interface LabEvent {
   data: Record<string, unknown>;
 }
 
+/** A learner's latest result on one exercise, across all their sessions. */
+export interface ProgressRecord {
+  ownerHash: string;
+  lesson: string;
+  exercise: string;
+  passed: boolean;
+  /** Every check counts, passed or not. */
+  attempts: number;
+  /** When the latest check ran (milliseconds since the epoch). */
+  at: number;
+  /** When it first passed, if it has. */
+  passedAt: number | null;
+}
+
 export interface LabStore {
   /** Inserts or replaces the record with this id. */
   saveSession(session: SessionRecord): Promise<void>;
@@ -58,6 +72,19 @@ export interface LabStore {
   appendEvent(event: Omit<LabEvent, 'id'>): Promise<LabEvent>;
   /** Events of a session in id order, after `afterId` when given, at most `limit` (default 100). */
   listEvents(sessionId: string, options?: { afterId?: number; limit?: number }): Promise<LabEvent[]>;
+  /**
+   * Records one check result for a learner and returns the updated progress (attempts incremented;
+   * `passed` is the latest result; `passedAt` keeps the first pass).
+   */
+  recordCheck(result: {
+    ownerHash: string;
+    lesson: string;
+    exercise: string;
+    passed: boolean;
+    at: number;
+  }): Promise<ProgressRecord>;
+  /** The learner's progress on every exercise they have checked. */
+  listProgress(ownerHash: string): Promise<ProgressRecord[]>;
   /** Closes connections and flushes to disk. */
   dispose(): Promise<void>;
 }

@@ -33,12 +33,17 @@ export class LabClient {
 
   /** Runs a shell command on a node through the API. */
   async sh(session: string, node: string, command: string, timeoutMs = 30_000) {
-    const r = await this.request('POST', `/api/sessions/${session}/nodes/${node}/exec`, { command, timeoutMs });
+    const r = await this.request('POST', `/api/sessions/${session}/nodes/${node}/exec`, {
+      command,
+      timeoutMs,
+    });
     if (r.status !== 200) throw new Error(`exec failed with ${r.status}: ${r.text}`);
     return r.json as { exitCode: number; stdout: string; stderr: string };
   }
 
   websocket(path: string, headers: Record<string, string> = {}): WebSocket {
-    return new WebSocket(this.base.replace(/^http/, 'ws') + path, { headers: { cookie: this.cookie, ...headers } });
+    return new WebSocket(this.base.replace(/^http/, 'ws') + path, {
+      headers: { cookie: this.cookie, ...headers },
+    });
   }
 }

@@ -21,7 +21,8 @@ export class TerminalClient {
       const payload = data.subarray(1);
       if (code === FrameCode.Output) {
         this.output += payload.toString('utf8');
-        if (this.acknowledge) ws.send(Buffer.concat([Buffer.from([FrameCode.Ack]), Buffer.from(String(payload.length))]));
+        if (this.acknowledge)
+          ws.send(Buffer.concat([Buffer.from([FrameCode.Ack]), Buffer.from(String(payload.length))]));
       } else if (code === FrameCode.Status) {
         this.statuses.push(JSON.parse(payload.toString('utf8')) as TerminalStatus);
       }
@@ -43,11 +44,16 @@ export class TerminalClient {
   }
 
   resize(cols: number, rows: number): void {
-    this.ws.send(Buffer.concat([Buffer.from([FrameCode.Resize]), Buffer.from(JSON.stringify({ cols, rows }))]));
+    this.ws.send(
+      Buffer.concat([Buffer.from([FrameCode.Resize]), Buffer.from(JSON.stringify({ cols, rows }))]),
+    );
   }
 
   async waitForOutput(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpExecArray> {
-    return waitFor(() => pattern.exec(this.output), { timeoutMs, what: `terminal output matching ${pattern}` });
+    return waitFor(() => pattern.exec(this.output), {
+      timeoutMs,
+      what: `terminal output matching ${pattern}`,
+    });
   }
 
   close(): Promise<number> {

@@ -10,9 +10,17 @@ import { type Lab, startLab } from '../lab.ts';
  * a free loopback port, its own SQLite file, the shared state directory (images and seed stamps).
  */
 export async function startTestLab(overrides: Partial<LabConfig> = {}, database?: string): Promise<Lab> {
-  const base = loadConfig({ ...process.env, DOCKER_HOST: inject('lab').dockerHost, PORT: '0', HOST: '127.0.0.1' });
+  const base = loadConfig({
+    ...process.env,
+    DOCKER_HOST: inject('lab').dockerHost,
+    PORT: '0',
+    HOST: '127.0.0.1',
+  });
   const file = database ?? join(mkdtempSync(join(tmpdir(), 'dockside-db-')), 'lab.sqlite');
-  return startLab({ ...base, databaseUrl: `sqlite:${file}`, ...overrides }, { say: () => undefined, buildSite: false });
+  return startLab(
+    { ...base, databaseUrl: `sqlite:${file}`, ...overrides },
+    { say: () => undefined, buildSite: false },
+  );
 }
 
 export { LabClient } from './lab-client.ts';

@@ -11,7 +11,12 @@ export interface WaitOptions {
 }
 
 /** Calls `probe` until it resolves truthy, or fails with a message naming what it waited for. */
-export async function waitFor<T>(probe: () => Promise<T> | T, options: WaitOptions): Promise<NonNullable<T>> {
+type Falsy = false | 0 | '' | null | undefined;
+
+export async function waitFor<T>(
+  probe: () => Promise<T> | T,
+  options: WaitOptions,
+): Promise<Exclude<T, Falsy>> {
   const deadline = Date.now() + options.timeoutMs;
   let interval = options.intervalMs ?? 50;
   let last: string | undefined;
@@ -20,7 +25,7 @@ export async function waitFor<T>(probe: () => Promise<T> | T, options: WaitOptio
     if (aborted) throw aborted;
     try {
       const value = await probe();
-      if (value) return value as NonNullable<T>;
+      if (value) return value as Exclude<T, Falsy>;
       last = undefined;
     } catch (err) {
       last = err instanceof Error ? err.message : String(err);

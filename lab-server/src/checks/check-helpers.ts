@@ -1,0 +1,161 @@
+/**
+ * Declarative shortcuts for the common checks. Each returns a Check; a lesson can mix them with code.
+ */
+import { type Check, type CheckContext, fail, pass } from './check-api.ts';
+
+interface ContainerSummary {
+  Image: string;
+  Names: string[];
+  State: string;
+  Ports: { PrivatePort: number; PublicPort?: number; Type: string }[];
+  Labels: Record<string, string>;
+}
+
+const imageMatches = (actual: string, wanted: string) => {
+  const strip = (s: string) => s.replace(/^docker\.io\//, '').replace(/^library\//, '');
+  const a = strip(actual);
+  const w = strip(wanted);
+  return (
+    a === w || a === `${w}:latest` || a.startsWith(`${w}@`) || (a.startsWith(`${w}:`) && !w.includes(':'))
+  );
+};
+
+/** A container from `image` runs on `node`, optionally publishing `publishedPort`. */
+export function containerRunning(options: {
+  node: string;
+  image: string;
+  publishedPort?: number;
+  name?: string;
+}): Check {
+  return async (lab: CheckContext) => {
+    const containers = (await lab
+      .node(options.node)
+      .docker.listContainers()) as unknown as ContainerSummary[];
+    const fromImage = containers.filter(
+      (c) => imageMatches(c.Image, options.image) && (!options.name || c.Names.includes(`/${options.name}`)),
+    );
+    if (fromImage.length === 0) {
+      const what = options.name ? `named ${options.name} ` : '';
+      return fail(`no running container ${what}from image ${options.image} on ${options.node}`);
+    }
+    if (options.publishedPort !== undefined) {
+      const published = fromImage.some((c) => c.Ports.some((p) => p.PublicPort === options.publishedPort));
+      if (!published)
+        return fail(
+          `a container from ${options.image} runs on ${options.node}, but none publishes port ${options.publishedPort}`,
+        );
+    }
+    return pass(`a container from ${options.image} runs on ${options.node}`);
+  };
+}
+
+/** Service `name` has `replicas` running tasks, spread over at least `minNodes` nodes. */
+export function serviceRunning(options: {
+  manager: string;
+  name: string;
+  replicas: number;
+  minNodes?: number;
+}): Check {
+  return async (lab: CheckContext) => {
+    const docker = lab.node(options.manager).docker;
+    const services = (await docker.listServices({ filters: { name: [options.name] } })) as {
+      ID: string;
+      Spec: { Name: string };
+    }[];
+    const service = services.find((s) => s.Spec.Name === options.name);
+    if (!service) return fail(`there is no service named ${options.name}`);
+    const tasks = (await docker.listTasks({
+      filters: { service: [service.ID], 'desired-state': ['running'] },
+    })) as {
+      NodeID: string;
+      Status: { State: string };
+    }[];
+    const running = tasks.filter((t) => t.Status.State === 'running');
+    if (running.length !== options.replicas) {
+      return fail(
+        `service ${options.name} has ${running.length} running tasks, ${options.replicas} expected`,
+      );
+    }
+    const nodes = new Set(running.map((t) => t.NodeID)).size;
+    if (options.minNodes && nodes < options.minNodes) {
+      return fail(
+        `service ${options.name} runs on ${nodes} node${nodes === 1 ? '' : 's'}, at least ${options.minNodes} expected`,
+      );
+    }
+    return pass(`service ${options.name} has ${running.length} running tasks on ${nodes} nodes`);
+  };
+}
+
+/** Image `image` on `node` carries label `key` (with `value` when given). */
+export function imageLabelled(options: { node: string; image: string; key: string; value?: string }): Check {
+  return async (lab: CheckContext) => {
+    const info = await lab
+      .node(options.node)
+      .docker.getImage(options.image)
+      .inspect()
+      .catch(() => undefined);
+    if (!info) return fail(`there is no image ${options.image} on ${options.node}`);
+    const labels = info.Config.Labels ?? {};
+    if (!(options.key in labels)) return fail(`image ${options.image} has no label ${options.key}`);
+    if (options.value !== undefined && labels[options.key] !== options.value) {
+      return fail(
+        `label ${options.key} of ${options.image} is "${labels[options.key]}", "${options.value}" expected`,
+      );
+    }
+    return pass(`image ${options.image} is labelled ${options.key}=${labels[options.key]}`);
+  };
+}
+
+/** File `path` on `node` contains `text` (a string or a pattern). */
+export function fileContains(options: { node: string; path: string; text: string | RegExp }): Check {
+  return async (lab: CheckContext) => {
+    const content = await lab.node(options.node).readFile(options.path);
+    if (content === undefined) return fail(`${options.path} does not exist on ${options.node}`);
+    const found =
+      typeof options.text === 'string' ? content.includes(options.text) : options.text.test(content);
+    return found
+      ? pass(`${options.path} has what it needs`)
+      : fail(`${options.path} on ${options.node} does not contain ${String(options.text)}`);
+  };
+}
+
+/** An HTTP GET from inside `node` to `port` answers `status` (200 by default) with a body containing `text`. */
+export function httpAnswers(options: {
+  node: string;
+  port: number;
+  path?: string;
+  text?: string | RegExp;
+  status?: number;
+}): Check {
+  return async (lab: CheckContext) => {
+    const answer = await lab.eventually(
+      () => lab.node(options.node).http(options.port, options.path ?? '/'),
+      { timeoutMs: 5000 },
+    );
+    const where = `port ${options.port} of ${options.node}`;
+    if (!answer) return fail(`nothing answers HTTP on ${where}`);
+    const status = options.status ?? 200;
+    if (answer.status !== status) return fail(`${where} answers HTTP ${answer.status}, ${status} expected`);
+    if (options.text !== undefined) {
+      const ok =
+        typeof options.text === 'string'
+          ? answer.body.includes(options.text)
+          : options.text.test(answer.body);
+      if (!ok) return fail(`${where} answers, but not with ${String(options.text)}`);
+    }
+    return pass(`${where} answers HTTP ${answer.status}`);
+  };
+}
+
+/** Every check must pass; the first failure is the reason. */
+export function allOf(...checks: Check[]): Check {
+  return async (lab) => {
+    const reasons: string[] = [];
+    for (const check of checks) {
+      const result = await check(lab);
+      if (!result.passed) return result;
+      reasons.push(result.reason);
+    }
+    return pass(reasons.join('; '));
+  };
+}

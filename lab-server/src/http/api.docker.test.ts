@@ -1,0 +1,189 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Lab } from '../lab.ts';
+import { LabClient, startTestLab } from '../testing/test-lab.ts';
+
+let lab: Lab;
+let client: LabClient;
+
+beforeAll(async () => {
+  lab = await startTestLab();
+  client = new LabClient(lab.url);
+});
+afterAll(async () => {
+  for (const s of lab.runtime.sessions.ownedBy(decodeURIComponent(client.cookie.split('=')[1] ?? ''))) {
+    await lab.runtime.sessions.delete(s.id).catch(() => undefined);
+  }
+  await lab.stop();
+});
+
+describe('API input validation', () => {
+  it('rejects an unknown template and names the valid ones', async () => {
+    const r = await client.request('POST', '/api/sessions', { template: 'quartet' });
+    expect(r.status).toBe(400);
+    expect(r.json.error).toBe('InvalidRequest');
+    expect(r.json.message).toMatch(/template.*single.*trio.*swarm-3/);
+  });
+
+  it('rejects unknown fields', async () => {
+    const r = await client.request('POST', '/api/sessions', { template: 'single', nodes: 9 });
+    expect(r.status).toBe(400);
+    expect(r.json.message).toContain('nodes');
+  });
+
+  it('rejects malformed JSON with a 400 that says so', async () => {
+    const r = await client.request('POST', '/api/sessions', '{"template": ');
+    expect(r.status).toBe(400);
+    expect(r.json.message).toMatch(/JSON/i);
+  });
+
+  it('rejects an oversized body with 413', async () => {
+    const r = await client.request('POST', '/api/sessions', {
+      template: 'single',
+      pad: 'x'.repeat(2 * 1024 * 1024),
+    });
+    expect(r.status).toBe(413);
+    expect(r.json.message).toMatch(/too large/i);
+  });
+
+  it('answers 404, not 403, for a session that is not yours', async () => {
+    const r = await client.request('GET', '/api/sessions/0123456789abcdef');
+    expect(r.status).toBe(404);
+    expect(r.json.error).toBe('SessionNotFound');
+    const bad = await client.request('GET', '/api/sessions/not-an-id');
+    expect(bad.status).toBe(400);
+  });
+});
+
+describe('sandboxes from templates', () => {
+  it('creates a trio: three running nodes with addresses, in a cookie-owned session', async () => {
+    const r = await client.request('POST', '/api/sessions', { template: 'trio' });
+    expect(r.status, r.text).toBe(201);
+    expect(client.cookie).toMatch(/^dockside_token=/);
+    expect(r.json.state).toBe('ready');
+    expect(r.json.nodes.map((n: { name: string }) => n.name)).toEqual(['node1', 'node2', 'node3']);
+    for (const node of r.json.nodes) {
+      expect(node.state).toBe('running');
+      expect(node.address).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    }
+    const hostname = await client.sh(
+      r.json.id,
+      'node2',
+      'hostname && docker info --format "{{.ServerVersion}}"',
+    );
+    expect(hostname.stdout).toMatch(/^node2\n\d+\.\d+/);
+    // Another learner (no cookie) cannot see it.
+    const stranger = new LabClient(lab.url);
+    expect((await stranger.request('GET', `/api/sessions/${r.json.id}`)).status).toBe(404);
+    await client.request('DELETE', `/api/sessions/${r.json.id}`);
+  });
+
+  it('forms swarm-3 with one manager and two workers', async () => {
+    const r = await client.request('POST', '/api/sessions', { template: 'swarm-3' });
+    expect(r.status, r.text).toBe(201);
+    expect(r.json.nodes.map((n: { role: string }) => n.role)).toEqual(['manager', 'worker', 'worker']);
+    const ls = await client.sh(
+      r.json.id,
+      'node1',
+      "docker node ls --format '{{.Hostname}} {{.ManagerStatus}} {{.Status}}'",
+    );
+    const lines = ls.stdout.trim().split('\n').sort();
+    expect(lines).toEqual(['node1 Leader Ready', 'node2  Ready', 'node3  Ready']);
+    // An overlay service with DNS round-robin spreads over the nodes (no IPVS here).
+    const svc = await client.sh(
+      r.json.id,
+      'node1',
+      'docker service create -q --name web --replicas 3 --endpoint-mode dnsrr --network $(docker network create -q -d overlay net) dockside/whoami >/dev/null && docker service ps web --format "{{.Node}} {{.CurrentState}}"',
+      90_000,
+    );
+    expect(svc.stdout).toMatch(/Running/);
+    await client.request('DELETE', `/api/sessions/${r.json.id}`);
+  });
+
+  it('forms swarm-5 with three managers', async () => {
+    const r = await client.request('POST', '/api/sessions', { template: 'swarm-5' });
+    expect(r.status, r.text).toBe(201);
+    const ls = await client.sh(r.json.id, 'node2', "docker node ls --format '{{.ManagerStatus}}'");
+    const statuses = ls.stdout.trim().split('\n');
+    expect(statuses.filter((s) => s === 'Leader' || s === 'Reachable')).toHaveLength(3);
+    expect(statuses).toHaveLength(5);
+    await client.request('DELETE', `/api/sessions/${r.json.id}`);
+  });
+});
+
+describe('isolation', () => {
+  it('keeps sessions apart, with no route out, but the mirror and the package proxy in reach', async () => {
+    const a = await client.request('POST', '/api/sessions', { template: 'single' });
+    const other = new LabClient(lab.url);
+    const b = await other.request('POST', '/api/sessions', { template: 'single' });
+    expect(a.status).toBe(201);
+    expect(b.status).toBe(201);
+    const bAddress = b.json.nodes[0].address;
+    const ping = await client.sh(a.json.id, 'node1', `ping -c 1 -W 2 ${bAddress} >/dev/null 2>&1; echo $?`);
+    expect(ping.stdout.trim()).not.toBe('0');
+    const routes = await client.sh(a.json.id, 'node1', 'ip route');
+    expect(routes.stdout).not.toMatch(/^default/m);
+    const services = await client.sh(
+      a.json.id,
+      'node1',
+      'curl -sf -o /dev/null -w "%{http_code} " http://mirror:5000/v2/ && curl -sf -o /dev/null -w "%{http_code}" http://apt:3142/acng-report.html',
+    );
+    expect(services.stdout).toBe('200 200');
+    // The lab server listens on loopback: the session network's gateway (the host) does not serve it.
+    const gateway = bAddress.replace(/\.\d+$/, '.1');
+    const port = new URL(lab.url).port;
+    const lab2 = await client.sh(
+      a.json.id,
+      'node1',
+      `curl -s -m 3 http://${gateway}:${port}/api/health; echo "exit=$?"`,
+    );
+    expect(lab2.stdout).not.toContain('"status"');
+    await client.request('DELETE', `/api/sessions/${a.json.id}`);
+    await other.request('DELETE', `/api/sessions/${b.json.id}`);
+  });
+});
+
+describe('changing a sandbox', () => {
+  it('adds, kills, restarts and removes nodes, and runs commands with their output and exit code', async () => {
+    const s = (await client.request('POST', '/api/sessions', { template: 'single' })).json;
+    const added = await client.request('POST', `/api/sessions/${s.id}/nodes`);
+    expect(added.status, added.text).toBe(201);
+    expect(added.json.name).toBe('node2');
+    const resolved = await client.sh(s.id, 'node2', 'ping -c 1 -W 2 node1 >/dev/null && echo reachable');
+    expect(resolved.stdout.trim()).toBe('reachable');
+
+    const killed = await client.request('POST', `/api/sessions/${s.id}/nodes/node2/kill`);
+    expect(killed.json.state).toBe('exited');
+    const down = await client.request('POST', `/api/sessions/${s.id}/nodes/node2/exec`, { command: 'true' });
+    expect(down.status).toBe(409);
+    expect(down.json.hint).toMatch(/Restart node2/);
+    const restarted = await client.request('POST', `/api/sessions/${s.id}/nodes/node2/restart`);
+    expect(restarted.json.state).toBe('running');
+
+    const exec = await client.request('POST', `/api/sessions/${s.id}/nodes/node1/exec`, {
+      argv: ['sh', '-c', 'echo out; echo err >&2; cat; exit 3'],
+      stdin: 'from stdin',
+    });
+    expect(exec.json).toMatchObject({ exitCode: 3, stdout: 'out\nfrom stdin', stderr: 'err\n' });
+    const slow = await client.request('POST', `/api/sessions/${s.id}/nodes/node1/exec`, {
+      command: 'sleep 30',
+      timeoutMs: 500,
+    });
+    expect(slow.status).toBe(504);
+    expect(slow.json.error).toBe('ExecTimedOut');
+    const missing = await client.request('POST', `/api/sessions/${s.id}/nodes/node7/exec`, {
+      command: 'true',
+    });
+    expect(missing.status).toBe(404);
+    expect(missing.json.message).toContain('node1, node2');
+
+    expect((await client.request('DELETE', `/api/sessions/${s.id}/nodes/node2`)).status).toBe(204);
+    const after = await client.request('GET', `/api/sessions/${s.id}`);
+    expect(after.json.nodes.map((n: { name: string }) => n.name)).toEqual(['node1']);
+    const events = await client.request('GET', `/api/sessions/${s.id}/events`);
+    const types = events.json.map((e: { type: string }) => e.type);
+    expect(types).toEqual(
+      expect.arrayContaining(['session-ready', 'node-added', 'node-down', 'node-up', 'node-removed']),
+    );
+    await client.request('DELETE', `/api/sessions/${s.id}`);
+  });
+});

@@ -1,0 +1,117 @@
+import { request as httpRequest } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Lab } from '../lab.ts';
+import { TerminalClient } from '../testing/terminal-client.ts';
+import { LabClient, startTestLab } from '../testing/test-lab.ts';
+import { waitFor } from '../util/wait-for.ts';
+
+let lab: Lab;
+let client: LabClient;
+let session: { id: string; previewToken: string };
+
+/** GET through the lab with a chosen Host header, as a browser opening a *.localhost preview does. */
+function getWithHost(url: string, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { headers: { host } }, (res) => {
+      let body = '';
+      res.on('data', (d) => {
+        body += d;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+beforeAll(async () => {
+  lab = await startTestLab();
+  client = new LabClient(lab.url);
+  session = (await client.request('POST', '/api/sessions', { template: 'single' })).json;
+});
+afterAll(async () => {
+  await client.request('DELETE', `/api/sessions/${session.id}`);
+  await lab.stop();
+});
+
+describe('terminals through the lab server', () => {
+  it('types into node1 and reattaches to the same shell after a reconnect', async () => {
+    const path = `/api/sessions/${session.id}/nodes/node1/terminal?tab=t1`;
+    const term = new TerminalClient(client.websocket(path));
+    await term.opened();
+    term.type('echo "pid=$$ on $(hostname)"\r');
+    const [, pid] = await term.waitForOutput(/pid=(\d+) on node1/);
+    await term.close();
+
+    const again = new TerminalClient(client.websocket(path));
+    await again.opened();
+    await waitFor(() => again.statuses.find((s) => s.type === 'attached'), {
+      timeoutMs: 5000,
+      what: 'attached',
+    });
+    expect(again.output).toContain(`pid=${pid} on node1`); // Replayed.
+    again.type('echo "again=$$"\r');
+    await again.waitForOutput(new RegExp(`again=${pid}`));
+    await again.close();
+  });
+
+  it('refuses a terminal to someone without the session cookie, or from another origin', async () => {
+    const stranger = new LabClient(lab.url);
+    const refused = new TerminalClient(
+      stranger.websocket(`/api/sessions/${session.id}/nodes/node1/terminal?tab=x`),
+    );
+    await expect(refused.opened()).rejects.toThrow(/404/);
+    const foreign = new TerminalClient(
+      client.websocket(`/api/sessions/${session.id}/nodes/node1/terminal?tab=x`, {
+        origin: `http://8080-node1-${session.previewToken}.localhost`,
+      }),
+    );
+    await expect(foreign.opened()).rejects.toThrow(/403/);
+  });
+});
+
+describe('web previews', () => {
+  it('opens an nginx started in node1, by *.localhost name and by path, and nothing of other sessions', async () => {
+    const started = await client.sh(
+      session.id,
+      'node1',
+      'docker run -d -p 8080:80 nginx >/dev/null && echo ok',
+      60_000,
+    );
+    expect(started.stdout.trim()).toBe('ok');
+    const view = await waitFor(
+      async () => {
+        const v = (await client.request('GET', `/api/sessions/${session.id}`)).json;
+        return v.nodes[0].ports.find((p: { port: number }) => p.port === 8080) && v;
+      },
+      { timeoutMs: 10_000, what: 'port 8080 to show in the session' },
+    );
+    const port = view.nodes[0].ports.find((p: { port: number }) => p.port === 8080);
+    expect(port.previewUrl).toMatch(
+      new RegExp(`^http://8080-node1-${session.previewToken}\\.localhost:\\d+/$`),
+    );
+
+    const byHost = await waitFor(
+      async () => {
+        const r = await getWithHost(lab.url, new URL(port.previewUrl).host);
+        return r.status === 200 && r;
+      },
+      { timeoutMs: 10_000, what: 'nginx through the preview proxy' },
+    );
+    expect(byHost.body).toContain('Welcome to nginx!');
+    const byPath = await fetch(`${lab.url}preview/${session.previewToken}/node1/8080/`);
+    expect(await byPath.text()).toContain('Welcome to nginx!');
+
+    const otherLearner = new LabClient(lab.url);
+    const other = (await otherLearner.request('POST', '/api/sessions', { template: 'single' })).json;
+    try {
+      // Another session's token does not open this session's port, and a made-up token opens nothing.
+      const cross = await getWithHost(lab.url, `8080-node1-${other.previewToken}.localhost`);
+      expect(cross.status).toBe(502);
+      const unknown = await getWithHost(lab.url, `8080-node1-${'a'.repeat(26)}.localhost`);
+      expect(unknown.status).toBe(404);
+    } finally {
+      await otherLearner.request('DELETE', `/api/sessions/${other.id}`);
+    }
+  });
+});

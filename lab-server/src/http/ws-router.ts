@@ -1,0 +1,109 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import { isLabError } from '../errors/lab-error.ts';
+import type { PreviewProxy } from '../preview/preview-proxy.ts';
+import { NodeName, SessionId } from '../protocol/api.ts';
+import { FrameCode } from '../protocol/terminal-frames.ts';
+import type { TerminalHub } from '../terminals/terminal-hub.ts';
+import type { LabRuntime } from './api-routes.ts';
+import { learnerToken, sameOrigin } from './auth.ts';
+
+const TERMINAL_PATH = /^\/api\/sessions\/([^/]+)\/nodes\/([^/]+)\/terminal$/;
+const EVENTS_PATH = /^\/api\/sessions\/([^/]+)\/events$/;
+const TAB_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+function refuse(socket: Duplex, status: number, reason: string, message: string): void {
+  const body = JSON.stringify({ error: reason, message });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/**
+ * Routes HTTP upgrades: previews (by host name or /preview path) to the preview proxy, terminals to the
+ * terminal hub, session events to subscribers. Everything else is refused with a status, not dropped.
+ */
+export function routeUpgrades(
+  server: Server,
+  options: {
+    runtime: () => (LabRuntime & { terminals: TerminalHub; preview: PreviewProxy }) | undefined;
+    logger: Logger;
+  },
+): void {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    void handle(req, socket, head).catch((err) => {
+      options.logger.warn({ err }, 'upgrade failed');
+      if (!socket.destroyed)
+        refuse(socket, 500, 'Internal Server Error', 'The lab server could not open this connection.');
+    });
+  });
+
+  async function handle(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const runtime = options.runtime();
+    if (!runtime)
+      return refuse(socket, 503, 'Service Unavailable', 'The lab is starting; try again in a moment.');
+    if (await runtime.preview.handleUpgrade(req, socket, head)) return;
+
+    const url = new URL(req.url ?? '/', 'http://lab');
+    const terminal = TERMINAL_PATH.exec(url.pathname);
+    const events = EVENTS_PATH.exec(url.pathname);
+    if (!terminal && !events)
+      return refuse(socket, 404, 'Not Found', `No WebSocket endpoint at ${url.pathname}.`);
+    if (!sameOrigin(req))
+      return refuse(socket, 403, 'Forbidden', "WebSockets are only accepted from the lab's own pages.");
+
+    const id = SessionId.safeParse((terminal ?? events)?.[1]);
+    if (!id.success) return refuse(socket, 400, 'Bad Request', 'A session id is 16 hexadecimal characters.');
+    let record: ReturnType<typeof runtime.sessions.get>;
+    try {
+      record = runtime.sessions.get(id.data, learnerToken(req));
+    } catch (err) {
+      return refuse(socket, 404, 'Not Found', isLabError(err) ? err.message : 'No such session.');
+    }
+
+    if (events) {
+      wss.handleUpgrade(req, socket, head, async (ws) => {
+        const after = Number(url.searchParams.get('after') ?? '0');
+        const unsubscribe = runtime.events.subscribe(record.id, (event) => ws.send(JSON.stringify(event)));
+        ws.on('close', unsubscribe);
+        for (const event of await runtime.events.history(
+          record.id,
+          Number.isInteger(after) ? after : 0,
+          500,
+        )) {
+          ws.send(JSON.stringify(event));
+        }
+      });
+      return;
+    }
+
+    const node = NodeName.safeParse(terminal?.[2]);
+    if (!node.success || !record.nodes.some((n) => n.name === node.data)) {
+      return refuse(socket, 404, 'Not Found', `There is no node ${terminal?.[2]} in this sandbox.`);
+    }
+    const tab = url.searchParams.get('tab') ?? 'default';
+    if (!TAB_ID.test(tab))
+      return refuse(socket, 400, 'Bad Request', 'tab: up to 64 letters, digits, - or _.');
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      runtime.sessions.touch(record.id);
+      // Typing is activity; acknowledgements of a flood's output are not.
+      ws.on('message', (data: Buffer) => {
+        if (data[0] === FrameCode.Input) runtime.sessions.touch(record.id);
+      });
+      void runtime.terminals
+        .attach(
+          { sessionId: record.id, node: node.data, container: runtime.sessions.container(record, node.data) },
+          tab,
+          ws,
+        )
+        .catch((err) => {
+          options.logger.warn({ err, session: record.id, node: node.data }, 'terminal attach failed');
+          ws.close(1011, 'terminal failed');
+        });
+    });
+  }
+}

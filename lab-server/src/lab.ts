@@ -1,0 +1,200 @@
+/**
+ * The lab as one object: binds the port first (a taken port fails at once, not after a five-minute
+ * build), then brings up the engine, the site, the images and the services. `npm start` (main.ts) and
+ * the integration tests both start it this way.
+ */
+
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { CheckRunner } from './checks/check-runner.ts';
+import { type LabConfig, repoRoot } from './config.ts';
+import type { Say } from './engine/debian-packages.ts';
+import { connectLabEngine, type LabEngine } from './engine/lab-engine.ts';
+import { PortInUse } from './errors/catalog.ts';
+import { LabError } from './errors/lab-error.ts';
+import type { Health } from './http/health.ts';
+import { createHttpServer, type FullRuntime } from './http/server.ts';
+import { assertDiskSpace } from './images/base-image.ts';
+import { prepareLab } from './infra/prepare-lab.ts';
+import { LabMetrics } from './metrics/lab-metrics.ts';
+import { PreviewProxy } from './preview/preview-proxy.ts';
+import { DockerProvisioner } from './sessions/docker-provisioner.ts';
+import { SessionEvents } from './sessions/session-events.ts';
+import { SessionManager } from './sessions/session-manager.ts';
+import { ensureSiteBuilt } from './site-build.ts';
+import type { LabStore } from './storage/lab-store.ts';
+import { openLabStore } from './storage/open-store.ts';
+import { TerminalHub } from './terminals/terminal-hub.ts';
+
+export interface Lab {
+  app: FastifyInstance;
+  /** Where the lab serves, as a person would type it. */
+  url: string;
+  health: Health;
+  runtime: FullRuntime;
+  engine: LabEngine;
+  /** Stops serving; sandboxes stay for the next start to adopt. Stops the engine if the lab started it. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  say: Say;
+  /** Called once the port is bound, before the slow steps (to install signal handlers, for example). */
+  onListening?: (partial: { url: string; stop: () => Promise<void> }) => void;
+  /** Build the site if its sources changed (off in tests that do not need it). */
+  buildSite?: boolean;
+  logLevel?: string;
+}
+
+/** Builds the lab's services on a ready engine and wires them together. */
+async function startRuntime(
+  engine: LabEngine,
+  store: LabStore,
+  config: LabConfig,
+  logger: Logger,
+): Promise<FullRuntime & { reconciled: { adopted: string[]; removed: string[] } }> {
+  const events = new SessionEvents({ store });
+  const provisioner = new DockerProvisioner({
+    docker: engine.docker,
+    stateDir: config.stateDir,
+    nodeImage: 'dockside/node',
+    limits: {
+      memoryBytes: config.limits.nodeMemoryBytes,
+      nanoCpus: config.limits.nodeNanoCpus,
+      pids: config.limits.nodePids,
+    },
+  });
+  const sessions = new SessionManager({
+    provisioner,
+    store,
+    events,
+    limits: config.limits,
+    times: config.times,
+  });
+  const terminals = new TerminalHub({ logger });
+  sessions.terminals = terminals;
+  const metrics = new LabMetrics({
+    sessionsActive: () => sessions.activeCount,
+    nodesRunning: () => sessions.nodeCount,
+    terminals: () => terminals.stats(),
+  });
+  sessions.onSandboxCreated = (template, seconds) => metrics.sandboxCreation.observe({ template }, seconds);
+  const preview = new PreviewProxy({
+    baseDomains: ['localhost', ...(config.previewDomain ? [config.previewDomain] : [])],
+    logger,
+    resolve: async (ref) => {
+      const session = sessions.byPreviewToken(ref.token);
+      if (!session) return undefined;
+      const host = await sessions.nodeAddress(session, ref.node);
+      if (!host) return undefined;
+      sessions.touch(session.id);
+      return { host, port: ref.port };
+    },
+    onRequest: () => metrics.proxyRequests.inc({ kind: 'http' }),
+  });
+  const checks = new CheckRunner({
+    access: {
+      exec: (record, node, argv, options) => sessions.exec(record, node, argv, options),
+      nodeEngine: (record, node) => sessions.nodeEngine(record, node),
+    },
+  });
+  const lessons = await checks.load(join(repoRoot, 'lessons'));
+  logger.info({ lessons }, 'lesson checks loaded');
+  const reconciled = await sessions.start({ sweepIntervalMs: config.times.sweepIntervalMs });
+  return { sessions, events, terminals, preview, metrics, checks, store, reconciled };
+}
+
+export async function startLab(config: LabConfig, options: StartOptions): Promise<Lab> {
+  const { say } = options;
+  const health: Health = {
+    status: 'starting',
+    detail: 'starting',
+    images: [],
+    ipvs: false,
+    capabilityWrapper: false,
+    missingCapabilities: [],
+  };
+  let runtime: FullRuntime | undefined;
+  const app = await createHttpServer({
+    siteDir: config.siteDir,
+    health: { health: () => health },
+    logger: { level: options.logLevel ?? 'warn' },
+    runtime: () => runtime,
+    previewDomain: config.previewDomain,
+    metricsToken: config.metricsToken,
+  });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new LabError(PortInUse, { host: config.host, port: config.port });
+    }
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const url = `http://${shownHost}:${port}/`;
+
+  let engine: LabEngine | undefined;
+  let store: LabStore | undefined;
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await app.close().catch(() => undefined);
+    await runtime?.sessions.dispose().catch(() => undefined);
+    await runtime?.terminals.dispose();
+    await store?.dispose().catch(() => undefined);
+    await engine?.dispose();
+  };
+  options.onListening?.({ url, stop });
+
+  try {
+    assertDiskSpace(config.stateDir, 1024);
+    health.detail = 'connecting to the Docker engine';
+    engine = await connectLabEngine(config, say);
+    health.engine = {
+      version: engine.version,
+      apiVersion: engine.apiVersion,
+      host: engine.host,
+      owned: engine.owned,
+    };
+    health.ipvs = engine.ipvs;
+    health.capabilityWrapper = engine.capabilityWrapper;
+    health.missingCapabilities = engine.missingCapabilities;
+    say(
+      `engine ${engine.version} at ${engine.host}${engine.owned ? ' (started by the lab)' : ''}; IPVS ${
+        engine.ipvs ? 'present' : 'absent: Swarm services use dnsrr or host-mode ports here'
+      }`,
+    );
+    if (options.buildSite !== false) {
+      health.detail = 'building the site';
+      await ensureSiteBuilt(repoRoot, say);
+    }
+    health.detail = 'preparing sandbox images';
+    const prepared = await prepareLab(engine, config, say);
+    health.images = prepared.images.map(({ name, tag, role, publish }) => ({ name, tag, role, publish }));
+    health.mirror = { mode: config.mirrorMode };
+    health.aptProxy = { offline: config.aptOffline };
+    if (prepared.buildSeconds > 0) say(`images built in ${prepared.buildSeconds.toFixed(1)} s`);
+    health.detail = 'opening the session store';
+    const openedStore = await openLabStore({ databaseUrl: config.databaseUrl, stateDir: config.stateDir });
+    store = openedStore;
+    const started = await startRuntime(engine, openedStore, config, app.log as unknown as Logger);
+    runtime = started;
+    const { adopted, removed } = started.reconciled;
+    if (adopted.length || removed.length) {
+      say(`sandboxes from before: ${adopted.length} adopted, ${removed.length} removed (expired or unknown)`);
+    }
+    health.status = 'ready';
+    health.detail = undefined;
+    return { app, url, health, runtime: started, engine, stop };
+  } catch (err) {
+    health.status = 'failed';
+    health.detail = err instanceof Error ? err.message : String(err);
+    await stop().catch(() => undefined);
+    throw err;
+  }
+}
