@@ -146,6 +146,7 @@ export async function startLab(config: LabConfig, options: StartOptions): Promis
     await app.close().catch(() => undefined);
     await runtime?.sessions.dispose().catch(() => undefined);
     await runtime?.terminals.dispose();
+    runtime?.preview.dispose();
     await store?.dispose().catch(() => undefined);
     await engine?.dispose();
   };

@@ -22,7 +22,7 @@ describe('limits answer at once, with a message', () => {
   it('one learner, too many sandboxes; a full lab; a full node list; too many creations per minute', async () => {
     const alice = new LabClient(lab.url);
     const first = await alice.request('POST', '/api/sessions', { template: 'single' });
-    expect(first.status).toBe(201);
+    expect(first.status, first.text).toBe(201);
     const second = await alice.request('POST', '/api/sessions', { template: 'single' });
     expect(second.status).toBe(429);
     expect(second.json.error).toBe('TooManySessions');
@@ -53,44 +53,5 @@ describe('limits answer at once, with a message', () => {
     expect(limited.json.hint).toMatch(/Wait \d+ s/);
     const bobs = await bob.request('GET', '/api/sessions');
     for (const session of bobs.json) await bob.request('DELETE', `/api/sessions/${session.id}`);
-  });
-});
-afterAll(() => lab.stop());
-
-describe('limits answer at once, with a message', () => {
-  it('one learner, too many sandboxes; a full lab; a full node list; too many creations per minute', async () => {
-    const alice = new LabClient(lab.url);
-    const first = await alice.request('POST', '/api/sessions', { template: 'single' });
-    expect(first.status).toBe(201);
-    const second = await alice.request('POST', '/api/sessions', { template: 'single' });
-    expect(second.status).toBe(429);
-    expect(second.json.error).toBe('TooManySessions');
-    expect(second.json.hint).toMatch(/Close one/);
-
-    const bob = new LabClient(lab.url);
-    expect((await bob.request('POST', '/api/sessions', { template: 'single' })).status).toBe(201);
-    const carol = new LabClient(lab.url);
-    const full = await carol.request('POST', '/api/sessions', { template: 'single' });
-    expect(full.status).toBe(503);
-    expect(full.json.error).toBe('CapacityReached');
-
-    expect((await alice.request('POST', `/api/sessions/${first.json.id}/nodes`)).status).toBe(201);
-    const tooMany = await alice.request('POST', `/api/sessions/${first.json.id}/nodes`);
-    expect(tooMany.status).toBe(409);
-    expect(tooMany.json.error).toBe('NodeLimitReached');
-
-    // Three creations from 127.0.0.1 this minute already (two made, one refused for capacity counts not).
-    await alice.request('DELETE', `/api/sessions/${first.json.id}`);
-    const dave = new LabClient(lab.url);
-    const rated = await dave.request('POST', '/api/sessions', { template: 'single' });
-    expect([201, 429]).toContain(rated.status);
-    const erin = new LabClient(lab.url);
-    const limited = await erin.request('POST', '/api/sessions', { template: 'single' });
-    expect(limited.status).toBe(429);
-    expect(limited.json.error).toMatch(/RateLimited|CapacityReached/);
-    for (const c of [bob, dave]) {
-      const list = await c.request('GET', '/api/sessions');
-      for (const s of list.json ?? []) await c.request('DELETE', `/api/sessions/${s.id}`);
-    }
   });
 });

@@ -1,0 +1,39 @@
+/** The last `capacity` bytes of a terminal's output, replayed when a browser reattaches. */
+export class ReplayBuffer {
+  readonly capacity: number;
+  #chunks: Buffer[] = [];
+  #size = 0;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  push(chunk: Buffer): void {
+    if (chunk.length >= this.capacity) {
+      this.#chunks = [Buffer.from(chunk.subarray(chunk.length - this.capacity))];
+      this.#size = this.capacity;
+      return;
+    }
+    this.#chunks.push(chunk);
+    this.#size += chunk.length;
+    while (this.#size > this.capacity) {
+      const first = this.#chunks[0] as Buffer;
+      const excess = this.#size - this.capacity;
+      if (first.length <= excess) {
+        this.#chunks.shift();
+        this.#size -= first.length;
+      } else {
+        this.#chunks[0] = first.subarray(excess);
+        this.#size -= excess;
+      }
+    }
+  }
+
+  contents(): Buffer {
+    return Buffer.concat(this.#chunks, this.#size);
+  }
+}
