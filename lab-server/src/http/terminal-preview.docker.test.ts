@@ -55,6 +55,76 @@ describe('terminals through the lab server', () => {
     await again.close();
   });
 
+  it('resizes, and keeps several tabs on one node as separate shells', async () => {
+    const one = new TerminalClient(
+      client.websocket(`/api/sessions/${session.id}/nodes/node1/terminal?tab=r1`),
+    );
+    const two = new TerminalClient(
+      client.websocket(`/api/sessions/${session.id}/nodes/node1/terminal?tab=r2`),
+    );
+    await Promise.all([one.opened(), two.opened()]);
+    one.resize(100, 30);
+    one.type('stty size; echo "shell=$$"\r');
+    await one.waitForOutput(/^30 100\r?$/m);
+    two.type('echo "shell=$$"\r');
+    const [, a] = await one.waitForOutput(/shell=(\d+)/);
+    const [, b] = await two.waitForOutput(/shell=(\d+)/);
+    expect(a).not.toBe(b);
+    one.type('\x7b\r'); // A bad command in one tab does not disturb the other.
+    two.ws.send(Buffer.from('9bogus'));
+    await waitFor(() => two.statuses.find((st) => st.type === 'error'), {
+      timeoutMs: 5000,
+      what: 'an error status',
+    });
+    two.type('echo still-here\r');
+    await two.waitForOutput(/^still-here\r?$/m);
+    await Promise.all([one.close(), two.close()]);
+  });
+
+  it('holds a flood at the high watermark until the browser acknowledges, while other shells stay responsive', async () => {
+    const flood = new TerminalClient(
+      client.websocket(`/api/sessions/${session.id}/nodes/node1/terminal?tab=flood`),
+    );
+    await flood.opened();
+    flood.acknowledge = false; // A frozen browser.
+    flood.type('yes\r');
+    const hub = lab.runtime.terminals;
+    await waitFor(() => hub.stats().pausedTerminals > 0, {
+      timeoutMs: 10_000,
+      what: 'the flood to be paused',
+    });
+    await new Promise((r) => setTimeout(r, 1000));
+    const held = hub.unacknowledged(session.id, 'node1', 'flood') ?? 0;
+    expect(held).toBeGreaterThan(200 * 1024);
+    expect(held).toBeLessThan(512 * 1024); // Bounded: not the megabytes `yes` writes every second.
+    const received = flood.output.length;
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(flood.output.length - received).toBeLessThan(64 * 1024);
+
+    // Another learner's terminal answers at once.
+    const other = new TerminalClient(
+      client.websocket(`/api/sessions/${session.id}/nodes/node1/terminal?tab=calm`),
+    );
+    await other.opened();
+    const t0 = performance.now();
+    other.type('echo calm-$((2+2))\r');
+    await other.waitForOutput(/calm-4/);
+    expect(performance.now() - t0).toBeLessThan(2000);
+
+    // Acknowledging lets the output flow again; Ctrl-C ends the flood.
+    flood.acknowledge = true;
+    flood.ws.send(Buffer.concat([Buffer.from('2'), Buffer.from(String(held))]));
+    const before = flood.output.length;
+    await waitFor(() => flood.output.length > before + 256 * 1024, {
+      timeoutMs: 10_000,
+      what: 'the flood to resume',
+    });
+    flood.type('\x03');
+    flood.type('echo flood-over\r');
+    await flood.waitForOutput(/^flood-over\r?$/m, 20_000);
+    await Promise.all([flood.close(), other.close()]);
+  });
+
   it('refuses a terminal to someone without the session cookie, or from another origin', async () => {
     const stranger = new LabClient(lab.url);
     const refused = new TerminalClient(

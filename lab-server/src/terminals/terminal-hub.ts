@@ -247,11 +247,12 @@ export class TerminalHub {
     t.lastUsed = Date.now();
     if (code === FrameCode.Input) {
       if (payload.length > TERMINAL_LIMITS.maxInputBytes) {
-        return this.#status(t.ws, {
+        this.#status(t.ws, {
           type: 'error',
           message: `That paste is ${payload.length} bytes; a terminal takes at most ${TERMINAL_LIMITS.maxInputBytes} at once.`,
           hint: 'Write large files with the file blocks of the lesson instead.',
         });
+        return;
       }
       this.#bytesIn += payload.length;
       t.stream.write(payload);
@@ -260,17 +261,19 @@ export class TerminalHub {
       try {
         size = JSON.parse(payload.toString('utf8'));
       } catch {
-        return this.#status(t.ws, {
+        this.#status(t.ws, {
           type: 'error',
           message: 'A resize frame must hold JSON {"cols": n, "rows": n}.',
         });
+        return;
       }
       if (
         typeof size.cols !== 'number' ||
         typeof size.rows !== 'number' ||
         !Number.isFinite(size.cols + size.rows)
       ) {
-        return this.#status(t.ws, { type: 'error', message: 'A resize frame needs numeric cols and rows.' });
+        this.#status(t.ws, { type: 'error', message: 'A resize frame needs numeric cols and rows.' });
+        return;
       }
       const w = clamp(size.cols, TERMINAL_LIMITS.minCols, TERMINAL_LIMITS.maxCols);
       const h = clamp(size.rows, TERMINAL_LIMITS.minRows, TERMINAL_LIMITS.maxRows);
@@ -278,10 +281,11 @@ export class TerminalHub {
     } else if (code === FrameCode.Ack) {
       const n = Number(payload.toString('ascii'));
       if (!Number.isInteger(n) || n < 0) {
-        return this.#status(t.ws, {
+        this.#status(t.ws, {
           type: 'error',
           message: 'An acknowledgement frame holds a whole number of bytes.',
         });
+        return;
       }
       t.unacked = Math.max(0, t.unacked - n);
       this.#maybeResume(t);
