@@ -87,7 +87,9 @@ async function main() {
     term.output = '';
     const start = performance.now();
     // The marker is computed by the shell, so the echo of the typed line does not match it.
-    term.type(`head -c ${mib * 1024 * 1024} /dev/zero | tr '\\0' 'a'; echo; echo THROUGHPUT-$((40+2))-DONE\r`);
+    term.type(
+      `head -c ${mib * 1024 * 1024} /dev/zero | tr '\\0' 'a'; echo; echo THROUGHPUT-$((40+2))-DONE\r`,
+    );
     await term.waitForOutput(/THROUGHPUT-42-DONE\r?\n/, 300_000);
     const seconds = (performance.now() - start) / 1000;
     const throughputMBps = (mib * 1024 * 1024) / seconds / 1e6;

@@ -67,16 +67,46 @@ export class DockerProvisioner {
     return new Docker({ socketPath: join(this.socketDir(sessionId, node), 'docker.sock') });
   }
 
+  /**
+   * Docker's default address pools hold about 30 networks, far fewer than a workshop needs; each
+   * session gets a /24 of its own from 10.96.0.0/12 instead (4096 of them), clear of the ranges the
+   * engines inside nodes use (172.17-31.x, 192.168.x, 10.210.0.0/24).
+   */
   async createNetwork(sessionId: string): Promise<string> {
-    const network = await this.docker.createNetwork({
-      Name: `dockside-${sessionId}`,
-      // Internal: nodes reach each other and the lab's services, and nothing else.
-      Internal: true,
-      Attachable: true,
-      Labels: sessionLabels(sessionId, { [LABEL_ROLE]: 'session-network' }),
-    });
-    await attachLabServices(this.docker, network.id);
-    return network.id;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const subnet = await this.#freeSubnet();
+      try {
+        const network = await this.docker.createNetwork({
+          Name: `dockside-${sessionId}`,
+          // Internal: nodes reach each other and the lab's services, and nothing else.
+          Internal: true,
+          Attachable: true,
+          IPAM: { Driver: 'default', Config: [{ Subnet: subnet, Gateway: subnet.replace(/0\/24$/, '1') }] },
+          Labels: sessionLabels(sessionId, { [LABEL_ROLE]: 'session-network' }),
+        });
+        await attachLabServices(this.docker, network.id);
+        return network.id;
+      } catch (err) {
+        // Another session took the same subnet between our look and our create: try the next one.
+        if (!/overlap/i.test(String((err as { json?: { message?: string } }).json?.message ?? err)))
+          throw err;
+      }
+    }
+    throw new Error('no free subnet for the session network after 5 attempts');
+  }
+
+  async #freeSubnet(): Promise<string> {
+    const networks = await this.docker.listNetworks();
+    const used = new Set(
+      networks
+        .flatMap((n) => (n.IPAM?.Config ?? []).map((c: { Subnet?: string }) => c.Subnet ?? ''))
+        .filter(Boolean),
+    );
+    for (let i = 0; i < 4096; i++) {
+      const subnet = `10.${96 + (i >> 8)}.${i & 255}.0/24`;
+      if (!used.has(subnet)) return subnet;
+    }
+    throw new Error('all 4096 session subnets are in use');
   }
 
   async createNode(sessionId: string, networkId: string, name: string): Promise<ProvisionedNode> {

@@ -1,0 +1,42 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+
+/** What the lab server needs of a lesson: its sandbox and its exercises' solutions. */
+export interface LessonExercises {
+  /** The content id: the path under lessons/ without extension, as the site names it. */
+  id: string;
+  file: string;
+  title: string;
+  sandbox?: string;
+  exercises: { id: string; title: string; solution: string; node?: string }[];
+}
+
+/** Reads the frontmatter of every English lesson under `dir` (translations share their checks). */
+export function readLessons(dir: string): LessonExercises[] {
+  const files: string[] = [];
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const path = join(d, entry.name);
+      if (entry.isDirectory()) {
+        if (relative(dir, path) !== 'fr') walk(path);
+      } else if (/\.mdx?$/.test(entry.name)) files.push(path);
+    }
+  };
+  walk(dir);
+  return files.sort().flatMap((file) => {
+    const text = readFileSync(file, 'utf8');
+    const m = /^---\r?\n([\s\S]*?)\r?\n---/.exec(text);
+    if (!m?.[1]) return [];
+    const data = parseYaml(m[1]) as {
+      title?: string;
+      sandbox?: string;
+      exercises?: { id: string; title: string; solution: string; node?: string }[];
+    };
+    const id = relative(dir, file)
+      .replace(/\.mdx?$/, '')
+      .replace(/\/index$/, '')
+      .toLowerCase();
+    return [{ id, file, title: data.title ?? id, sandbox: data.sandbox, exercises: data.exercises ?? [] }];
+  });
+}
