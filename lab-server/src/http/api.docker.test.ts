@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../config.ts';
 import type { Lab } from '../lab.ts';
 import { LabClient, startTestLab } from '../testing/test-lab.ts';
+import { waitFor } from '../util/wait-for.ts';
 
 let lab: Lab;
 let client: LabClient;
@@ -214,5 +215,32 @@ describe('changing a sandbox', () => {
       expect.arrayContaining(['session-ready', 'node-added', 'node-down', 'node-up', 'node-removed']),
     );
     await client.request('DELETE', `/api/sessions/${s.id}`);
+  });
+});
+
+describe('events and metrics', () => {
+  it('pushes session events over a WebSocket and counts sandboxes in /metrics', async () => {
+    const s = (await client.request('POST', '/api/sessions', { template: 'single' })).json;
+    try {
+      const ws = client.websocket(`/api/sessions/${s.id}/events`);
+      const received: { type: string; data: Record<string, unknown> }[] = [];
+      ws.on('message', (data: Buffer) => received.push(JSON.parse(data.toString('utf8'))));
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      await waitFor(() => received.some((e) => e.type === 'session-ready'), {
+        timeoutMs: 5000,
+        what: 'the stored events',
+      });
+      expect((await client.request('POST', `/api/sessions/${s.id}/nodes`)).status).toBe(201);
+      await waitFor(() => received.find((e) => e.type === 'node-added' && e.data.node === 'node2'), {
+        timeoutMs: 10_000,
+        what: 'the node-added event',
+      });
+      ws.close();
+      const metrics = await fetch(`${lab.url}metrics`).then((r) => r.text());
+      expect(Number(/^dockside_sessions_active (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+      expect(metrics).toMatch(/^dockside_sandbox_creation_seconds_count\{template="single"\} [1-9]/m);
+    } finally {
+      await client.request('DELETE', `/api/sessions/${s.id}`);
+    }
   });
 });
