@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type Docker from 'dockerode';
@@ -35,6 +35,7 @@ export interface CheckOutcome extends CheckResult {
 /** Finds every `*.checks.ts` under the lessons folder. */
 export function findCheckFiles(dir: string): string[] {
   const out: string[] = [];
+  if (!existsSync(dir)) return out;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) out.push(...findCheckFiles(path));
