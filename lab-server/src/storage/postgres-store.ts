@@ -1,5 +1,6 @@
 import pg from 'pg';
-import type { LabEvent, LabStore, NodeRecord, ProgressRecord, SessionRecord } from './lab-store.ts';
+import type { LabEvent, LabStore, ProgressRecord, SessionRecord } from './lab-store.ts';
+import { SESSION_COLUMNS, sessionValues, toProgress, toSession } from './rows.ts';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS dockside_sessions (
@@ -40,30 +41,6 @@ interface Row {
   [key: string]: unknown;
 }
 
-const toSession = (r: Row): SessionRecord => ({
-  id: r.id as string,
-  ownerHash: r.owner_hash as string,
-  previewToken: r.preview_token as string,
-  template: r.template as string,
-  state: r.state as SessionRecord['state'],
-  networkId: r.network_id as string,
-  nodes: r.nodes as NodeRecord[],
-  createdAt: Number(r.created_at),
-  lastActiveAt: Number(r.last_active_at),
-  expiresAt: Number(r.expires_at),
-  clientAddress: r.client_address as string,
-});
-
-const toProgress = (r: Row): ProgressRecord => ({
-  ownerHash: r.owner_hash as string,
-  lesson: r.lesson as string,
-  exercise: r.exercise as string,
-  passed: Boolean(r.passed),
-  attempts: Number(r.attempts),
-  at: Number(r.at),
-  passedAt: r.passed_at === null ? null : Number(r.passed_at),
-});
-
 /** The store for several lab-server instances sharing one PostgreSQL database. */
 export class PostgresStore implements LabStore {
   readonly #pool: pg.Pool;
@@ -80,23 +57,10 @@ export class PostgresStore implements LabStore {
 
   async saveSession(s: SessionRecord): Promise<void> {
     await this.#pool.query(
-      `INSERT INTO dockside_sessions (id, owner_hash, preview_token, template, state, network_id, nodes,
-         created_at, last_active_at, expires_at, client_address) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)
+      `INSERT INTO dockside_sessions (${SESSION_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)
        ON CONFLICT (id) DO UPDATE SET owner_hash = $2, preview_token = $3, template = $4, state = $5,
          network_id = $6, nodes = $7, created_at = $8, last_active_at = $9, expires_at = $10, client_address = $11`,
-      [
-        s.id,
-        s.ownerHash,
-        s.previewToken,
-        s.template,
-        s.state,
-        s.networkId,
-        JSON.stringify(s.nodes),
-        s.createdAt,
-        s.lastActiveAt,
-        s.expiresAt,
-        s.clientAddress,
-      ],
+      sessionValues(s),
     );
   }
 

@@ -1,57 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import sqlite from 'node-sqlite3-wasm';
-import type { LabEvent, LabStore, NodeRecord, ProgressRecord, SessionRecord } from './lab-store.ts';
+import type { LabEvent, LabStore, ProgressRecord, SessionRecord } from './lab-store.ts';
+import { SESSION_COLUMNS, sessionValues, toProgress, toSession } from './rows.ts';
 
 const SCHEMA_VERSION = 1;
 
-interface SessionRow {
-  id: string;
-  owner_hash: string;
-  preview_token: string;
-  template: string;
-  state: SessionRecord['state'];
-  network_id: string;
-  nodes: string;
-  created_at: number;
-  last_active_at: number;
-  expires_at: number;
-  client_address: string;
-}
-
-interface ProgressRow {
-  owner_hash: string;
-  lesson: string;
-  exercise: string;
-  passed: number;
-  attempts: number;
-  at: number;
-  passed_at: number | null;
-}
-
-const toSession = (r: SessionRow): SessionRecord => ({
-  id: r.id,
-  ownerHash: r.owner_hash,
-  previewToken: r.preview_token,
-  template: r.template,
-  state: r.state,
-  networkId: r.network_id,
-  nodes: JSON.parse(r.nodes) as NodeRecord[],
-  createdAt: Number(r.created_at),
-  lastActiveAt: Number(r.last_active_at),
-  expiresAt: Number(r.expires_at),
-  clientAddress: r.client_address,
-});
-
-const toProgress = (r: ProgressRow): ProgressRecord => ({
-  ownerHash: r.owner_hash,
-  lesson: r.lesson,
-  exercise: r.exercise,
-  passed: r.passed === 1,
-  attempts: Number(r.attempts),
-  at: Number(r.at),
-  passedAt: r.passed_at === null ? null : Number(r.passed_at),
-});
+type Row = Record<string, unknown>;
 
 /**
  * The embedded store: one SQLite file under the state directory. SQLite runs as WebAssembly
@@ -113,33 +68,18 @@ export class SqliteStore implements LabStore {
 
   async saveSession(s: SessionRecord): Promise<void> {
     this.#db.run(
-      `INSERT OR REPLACE INTO sessions (id, owner_hash, preview_token, template, state, network_id, nodes,
-         created_at, last_active_at, expires_at, client_address) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        s.id,
-        s.ownerHash,
-        s.previewToken,
-        s.template,
-        s.state,
-        s.networkId,
-        JSON.stringify(s.nodes),
-        s.createdAt,
-        s.lastActiveAt,
-        s.expiresAt,
-        s.clientAddress,
-      ],
+      `INSERT OR REPLACE INTO sessions (${SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      sessionValues(s),
     );
   }
 
   async getSession(id: string): Promise<SessionRecord | undefined> {
-    const row = this.#db.get('SELECT * FROM sessions WHERE id = ?', [id]) as SessionRow | null;
+    const row = this.#db.get('SELECT * FROM sessions WHERE id = ?', [id]) as Row | null;
     return row ? toSession(row) : undefined;
   }
 
   async listSessions(): Promise<SessionRecord[]> {
-    return (this.#db.all('SELECT * FROM sessions ORDER BY created_at') as unknown as SessionRow[]).map(
-      toSession,
-    );
+    return (this.#db.all('SELECT * FROM sessions ORDER BY created_at') as unknown as Row[]).map(toSession);
   }
 
   async deleteSession(id: string): Promise<void> {
@@ -195,7 +135,7 @@ export class SqliteStore implements LabStore {
       r.ownerHash,
       r.lesson,
       r.exercise,
-    ]) as unknown as ProgressRow;
+    ]) as unknown as Row;
     return toProgress(row);
   }
 
@@ -203,7 +143,7 @@ export class SqliteStore implements LabStore {
     return (
       this.#db.all('SELECT * FROM progress WHERE owner_hash = ? ORDER BY lesson, exercise', [
         ownerHash,
-      ]) as unknown as ProgressRow[]
+      ]) as unknown as Row[]
     ).map(toProgress);
   }
 
