@@ -29,6 +29,7 @@ test('the health endpoint reports the engine, the images, IPVS and the wrapper',
   expect(typeof health.engine.owned).toBe('boolean');
   expect(typeof health.ipvs).toBe('boolean');
   expect(health.capabilityWrapper).toBe(true);
+  expect(health.droppedCapabilities).toEqual(expect.arrayContaining(['CAP_SYS_MODULE', 'CAP_SYS_RAWIO']));
   const names = health.images.map((i: { name: string; tag: string }) => `${i.name}:${i.tag}`);
   expect(names).toEqual(expect.arrayContaining(['dockside/node:latest', 'dockside/lessons/nginx:latest']));
   const published = health.images.flatMap((i: { publish: string[] }) => i.publish);

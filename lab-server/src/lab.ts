@@ -165,6 +165,7 @@ export async function startLab(config: LabConfig, options: StartOptions): Promis
     health.ipvs = engine.ipvs;
     health.capabilityWrapper = engine.capabilityWrapper;
     health.missingCapabilities = engine.missingCapabilities;
+    health.droppedCapabilities = engine.droppedCapabilities;
     say(
       `engine ${engine.version} at ${engine.host}${engine.owned ? ' (started by the lab)' : ''}; IPVS ${
         engine.ipvs ? 'present' : 'absent: Swarm services use dnsrr or host-mode ports here'

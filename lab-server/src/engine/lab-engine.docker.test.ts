@@ -2,7 +2,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../config.ts';
 import { execIn, TestResources } from '../testing/lab-docker.ts';
 import { capabilitiesHostCannotGrant, decodeCapabilityMask } from './capabilities.ts';
-import { connectLabEngine } from './lab-engine.ts';
+import { connectLabEngine, NEVER_GRANTED } from './lab-engine.ts';
 
 const capsOf = (status: string, field: string) =>
   decodeCapabilityMask(new RegExp(`${field}:\\s*([0-9a-f]+)`).exec(status)?.[1] ?? '0');
@@ -30,6 +30,14 @@ describe('the lab engine', () => {
     const bounding = capsOf(status.output, 'CapBnd');
     expect(bounding).toContain('CAP_SYS_ADMIN');
     for (const missing of capabilitiesHostCannotGrant()) expect(bounding).not.toContain(missing);
+    // What no node may have, although Docker grants everything to a privileged container.
+    for (const dangerous of NEVER_GRANTED) expect(bounding).not.toContain(dangerous);
+    const clock = await execIn(container, [
+      'sh',
+      '-c',
+      'date -s "2001-01-01" >/dev/null 2>&1; echo "date=$?"',
+    ]);
+    expect(clock.output).toMatch(/date=[1-9]/);
     const mount = await execIn(container, ['sh', '-c', 'mount -t tmpfs t /mnt && echo mounted']);
     expect(mount.output).toContain('mounted');
   });
@@ -44,5 +52,6 @@ describe('the lab engine', () => {
     const result = await execIn(container, ['grep', 'CapEff', '/proc/self/status'], { privileged: true });
     expect(result.code).toBe(0);
     expect(capsOf(result.output, 'CapEff')).toContain('CAP_SYS_ADMIN');
+    expect(capsOf(result.output, 'CapEff')).not.toContain('CAP_SYS_MODULE');
   });
 });

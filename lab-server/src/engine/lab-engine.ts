@@ -11,6 +11,18 @@ import { detectIpvs } from './ipvs.ts';
 import { writeRuntimeWrapper } from './runtime-wrapper.ts';
 
 export const RUNTIME_NAME = 'dockside-runc';
+
+/**
+ * Capabilities no sandbox needs and that would let a learner reach the host from a privileged node:
+ * load kernel modules, raw I/O ports and memory, reboot, set the host clock. Docker ignores --cap-drop on
+ * privileged containers, so the runtime wrapper removes them.
+ */
+export const NEVER_GRANTED = ['CAP_SYS_MODULE', 'CAP_SYS_RAWIO', 'CAP_SYS_BOOT', 'CAP_SYS_TIME'];
+
+/** What the wrapper removes: what the host cannot grant, and what no node may have. */
+export function droppedCapabilities(): string[] {
+  return [...new Set([...capabilitiesHostCannotGrant(), ...NEVER_GRANTED])];
+}
 const DEFAULT_SOCKET = '/var/run/docker.sock';
 
 /** The Docker engine the lab runs sandboxes on, and what it can do. */
@@ -26,6 +38,8 @@ export interface LabEngine {
   capabilityWrapper: boolean;
   /** Capabilities the host cannot grant, which privileged containers must not ask for. */
   missingCapabilities: string[];
+  /** Capabilities the runtime wrapper removes from every container (when it is the default runtime). */
+  droppedCapabilities: string[];
   ipvs: boolean;
   dispose(): Promise<void>;
 }
@@ -53,6 +67,8 @@ export async function connectLabEngine(config: LabConfig, say: Say): Promise<Lab
     const found = await tryConnect(hostOptions(host));
     if (found) {
       say(`using the Docker engine at ${host}`);
+      // An engine the lab started earlier reads its wrapper at every container start: keep it current.
+      if (host === `unix://${paths.socket}`) writeWrapper(engineDir);
       return describe(found, host, false);
     }
   }
@@ -65,15 +81,11 @@ export async function connectLabEngine(config: LabConfig, say: Say): Promise<Lab
     await installDebianPackages(['docker.io'], say);
   }
   const missing = capabilitiesHostCannotGrant();
-  const wrapper = writeRuntimeWrapper(
-    join(engineDir, 'runtime'),
-    { dropCapabilities: missing },
-    { runc: findRunc(), node: process.execPath },
-  );
   mkdirSync(engineDir, { recursive: true });
+  const wrapper = writeWrapper(engineDir);
   say(
-    `starting the lab's own engine (dockerd) on ${paths.socket}${
-      missing.length ? `; its runtime removes ${missing.join(', ')}, which this host cannot grant` : ''
+    `starting the lab's own engine (dockerd) on ${paths.socket}; its runtime removes ${NEVER_GRANTED.join(', ')} from every container${
+      missing.length ? `, and ${missing.join(', ')}, which this host cannot grant` : ''
     }`,
   );
   const dockerd = await DockerdProcess.start({
@@ -89,6 +101,14 @@ export async function connectLabEngine(config: LabConfig, say: Say): Promise<Lab
       await dockerd.stop();
     },
   };
+}
+
+function writeWrapper(engineDir: string) {
+  return writeRuntimeWrapper(
+    join(engineDir, 'runtime'),
+    { dropCapabilities: droppedCapabilities() },
+    { runc: findRunc(), node: process.execPath },
+  );
 }
 
 function hostOptions(host: string): Docker.DockerOptions {
@@ -118,6 +138,7 @@ async function describe(docker: Docker, host: string, owned: boolean): Promise<L
     owned,
     capabilityWrapper: info.DefaultRuntime === RUNTIME_NAME,
     missingCapabilities: capabilitiesHostCannotGrant(),
+    droppedCapabilities: info.DefaultRuntime === RUNTIME_NAME ? droppedCapabilities() : [],
     ipvs: await detectIpvs(),
     dispose: async () => {},
   };

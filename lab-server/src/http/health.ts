@@ -19,6 +19,8 @@ export interface Health {
   capabilityWrapper: boolean;
   /** Capabilities this host cannot grant, removed from privileged containers by the wrapper. */
   missingCapabilities: string[];
+  /** Capabilities the wrapper removes from every container, nodes included. */
+  droppedCapabilities?: string[];
   mirror?: { mode: string };
   aptProxy?: { offline: boolean };
 }

@@ -1,90 +1,209 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { LabStore, SessionRecord } from './lab-store.ts';
+import type { LabEvent, LabStore, SessionRecord } from './lab-store.ts';
 
-const session = (id: string, extra: Partial<SessionRecord> = {}): SessionRecord => ({
-  id,
-  ownerHash: `owner-${id}`,
-  previewToken: `token${id}`,
-  template: 'trio',
-  state: 'ready',
-  networkId: `net-${id}`,
-  nodes: [
-    { name: 'node1', containerId: 'c1', role: 'manager' },
-    { name: 'node2', containerId: 'c2', role: 'worker' },
-  ],
-  createdAt: 1_700_000_000_000,
-  lastActiveAt: 1_700_000_100_000,
-  expiresAt: 1_700_014_400_000,
-  clientAddress: '192.0.2.7',
-  ...extra,
-});
+/** A store under test, and a way to open the same storage again after it is disposed. */
+export interface OpenedStore {
+  store: LabStore;
+  reopen: () => Promise<LabStore>;
+}
 
 /**
- * What every LabStore must do. `open` returns a store; `reopen`, when given, opens the same storage
- * again after dispose (persistence).
+ * What every LabStore must do. `open` returns a store (fresh or shared with earlier tests: every test
+ * uses ids of its own, so a database kept between runs, such as DOCKSIDE_TEST_POSTGRES_URL, works too).
  */
-export function describeLabStoreContract(
-  name: string,
-  open: () => Promise<{ store: LabStore; reopen?: () => Promise<LabStore> }>,
-): void {
+export function describeLabStoreContract(name: string, open: () => Promise<OpenedStore>): void {
+  // Ids unique to this run, so that rows left by earlier runs or tests never match.
+  const run = randomUUID().slice(0, 8);
+  const id = (label: string) => `${label}-${run}`;
+
+  const session = (sessionId: string, extra: Partial<SessionRecord> = {}): SessionRecord => ({
+    id: sessionId,
+    ownerHash: `owner-${sessionId}`,
+    previewToken: `token-${sessionId}`,
+    template: 'trio',
+    state: 'ready',
+    networkId: `net-${sessionId}`,
+    nodes: [
+      { name: 'node1', containerId: 'c1', role: 'manager' },
+      { name: 'node2', containerId: 'c2', role: 'worker' },
+    ],
+    createdAt: 1_700_000_000_000,
+    lastActiveAt: 1_700_000_100_000,
+    expiresAt: 1_700_014_400_000,
+    clientAddress: '192.0.2.7',
+    ...extra,
+  });
+
+  const append = (store: LabStore, sessionId: string, i: number, type = 't') =>
+    store.appendEvent({ sessionId, at: 1_700_000_000_000 + i, type, data: { i } });
+
   describe(`${name} store`, () => {
-    it('keeps every field of a session, and replaces it on save', async () => {
+    it('keeps every field of a session', async () => {
       const { store } = await open();
-      await store.saveSession(session('a1'));
-      expect(await store.getSession('a1')).toEqual(session('a1'));
-      await store.saveSession(session('a1', { state: 'deleting', nodes: [] }));
-      expect((await store.getSession('a1'))?.state).toBe('deleting');
-      expect((await store.getSession('a1'))?.nodes).toEqual([]);
-      expect(await store.getSession('missing')).toBeUndefined();
+      const record = session(id('a1'));
+      await store.saveSession(record);
+      expect(await store.getSession(record.id)).toEqual(record);
+      expect(await store.getSession(id('missing'))).toBeUndefined();
+      await store.dispose();
+    });
+
+    it('replaces a session saved again with the same id', async () => {
+      const { store } = await open();
+      const first = session(id('a2'));
+      await store.saveSession(first);
+      const second: SessionRecord = {
+        id: first.id,
+        ownerHash: `other-owner-${run}`,
+        previewToken: `other-token-${run}`,
+        template: 'solo',
+        state: 'deleting',
+        networkId: 'net-other',
+        nodes: [{ name: 'node3', containerId: 'c3', role: 'none' }],
+        createdAt: 1_800_000_000_000,
+        lastActiveAt: 1_800_000_000_001,
+        expiresAt: 1_800_000_000_002,
+        clientAddress: '2001:db8::1',
+      };
+      await store.saveSession(second);
+      expect(await store.getSession(first.id)).toEqual(second);
+      expect((await store.listSessions()).filter((s) => s.id === first.id)).toEqual([second]);
+      await expect(
+        store.saveSession(session(id('a3'), { previewToken: second.previewToken })),
+      ).rejects.toThrow();
+      expect(await store.getSession(first.id)).toEqual(second);
+      expect(await store.getSession(id('a3'))).toBeUndefined();
+      await store.saveSession({ ...second, nodes: [] });
+      expect((await store.getSession(first.id))?.nodes).toEqual([]);
       await store.dispose();
     });
 
     it('lists sessions and deletes one with its events', async () => {
       const { store } = await open();
-      await store.saveSession(session('b1'));
-      await store.saveSession(session('b2'));
-      await store.appendEvent({ sessionId: 'b1', at: 1, type: 'node-up', data: { node: 'node1' } });
-      await store.appendEvent({ sessionId: 'b2', at: 2, type: 'node-up', data: { node: 'node1' } });
-      expect((await store.listSessions()).map((s) => s.id)).toEqual(expect.arrayContaining(['b1', 'b2']));
-      await store.deleteSession('b1');
-      await store.deleteSession('never-was');
-      expect(await store.getSession('b1')).toBeUndefined();
-      expect(await store.listEvents('b1')).toEqual([]);
-      expect(await store.listEvents('b2')).toHaveLength(1);
+      const [b1, b2] = [session(id('b1')), session(id('b2'))];
+      await store.saveSession(b1);
+      await store.saveSession(b2);
+      await append(store, b1.id, 1);
+      await append(store, b2.id, 2);
+      const listed = await store.listSessions();
+      expect(listed.filter((s) => s.id === b1.id || s.id === b2.id)).toEqual([b1, b2]);
+      await store.deleteSession(b1.id);
+      await expect(store.deleteSession(id('never-was'))).resolves.toBeUndefined();
+      expect(await store.getSession(b1.id)).toBeUndefined();
+      expect((await store.listSessions()).map((s) => s.id)).not.toContain(b1.id);
+      expect(await store.listEvents(b1.id)).toEqual([]);
+      expect(await store.getSession(b2.id)).toEqual(b2);
+      expect(await store.listEvents(b2.id)).toHaveLength(1);
       await store.dispose();
     });
 
-    it('numbers events in order and pages them', async () => {
+    it('returns each event with an id greater than the last, and keeps what was sent', async () => {
       const { store } = await open();
-      const ids: number[] = [];
-      for (let i = 0; i < 5; i++)
-        ids.push((await store.appendEvent({ sessionId: 'c1', at: i, type: 't', data: { i } })).id);
-      await store.appendEvent({ sessionId: 'other', at: 9, type: 't', data: {} });
-      expect([...ids].sort((a, b) => a - b)).toEqual(ids);
-      const page = await store.listEvents('c1', { afterId: ids[1], limit: 2 });
+      const sessionId = id('c1');
+      const data = { node: 'node1', nested: { ports: [80, 443], ok: true, none: null }, text: 'naïve ✓' };
+      const first = await store.appendEvent({ sessionId, at: 1_700_000_000_123, type: 'node-up', data });
+      expect(first).toMatchObject({ sessionId, at: 1_700_000_000_123, type: 'node-up', data });
+      const ids = [first.id];
+      for (let i = 1; i < 5; i++) ids.push((await append(store, sessionId, i)).id);
+      expect(new Set(ids).size).toBe(5);
+      expect(ids).toEqual([...ids].sort((a, b) => a - b));
+      expect(await store.listEvents(sessionId)).toEqual([
+        first,
+        ...[1, 2, 3, 4].map((i, k) => ({
+          id: ids[k + 1],
+          sessionId,
+          at: 1_700_000_000_000 + i,
+          type: 't',
+          data: { i },
+        })),
+      ]);
+      await store.dispose();
+    });
+
+    it('pages events with afterId and limit, 100 by default', async () => {
+      const { store } = await open();
+      const sessionId = id('c2');
+      const events: LabEvent[] = [];
+      for (let i = 0; i < 105; i++) events.push(await append(store, sessionId, i));
+      const page = await store.listEvents(sessionId, { afterId: events[1]?.id, limit: 2 });
       expect(page.map((e) => e.data.i)).toEqual([2, 3]);
-      expect((await store.listEvents('c1')).every((e) => e.sessionId === 'c1')).toBe(true);
+      expect(await store.listEvents(sessionId, { afterId: events[104]?.id })).toEqual([]);
+      const byDefault = await store.listEvents(sessionId);
+      expect(byDefault).toHaveLength(100);
+      expect(byDefault.map((e) => e.data.i)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+      expect(await store.listEvents(sessionId, { limit: 500 })).toHaveLength(105);
+      await store.dispose();
+    });
+
+    it("never lists one session's events for another", async () => {
+      const { store } = await open();
+      const [mine, theirs] = [id('c3'), id('c4')];
+      for (let i = 0; i < 6; i++) await append(store, i % 2 ? mine : theirs, i);
+      expect((await store.listEvents(mine)).map((e) => [e.sessionId, e.data.i])).toEqual([
+        [mine, 1],
+        [mine, 3],
+        [mine, 5],
+      ]);
+      expect((await store.listEvents(theirs)).map((e) => e.data.i)).toEqual([0, 2, 4]);
+      expect(await store.listEvents(id('nobody'))).toEqual([]);
+      await store.dispose();
+    });
+
+    it('never hands out an id again after its session is deleted', async () => {
+      const { store } = await open();
+      const sessionId = id('c5');
+      await store.saveSession(session(sessionId));
+      const before = await append(store, sessionId, 1);
+      await store.deleteSession(sessionId);
+      const after = await append(store, sessionId, 2);
+      expect(after.id).toBeGreaterThan(before.id);
       await store.dispose();
     });
 
     it('stores 200 concurrent events with distinct ids', async () => {
       const { store } = await open();
-      const events = await Promise.all(
-        Array.from({ length: 200 }, (_, i) =>
-          store.appendEvent({ sessionId: 'd1', at: i, type: 't', data: {} }),
-        ),
-      );
+      const sessionId = id('d1');
+      const events = await Promise.all(Array.from({ length: 200 }, (_, i) => append(store, sessionId, i)));
       expect(new Set(events.map((e) => e.id)).size).toBe(200);
-      expect(await store.listEvents('d1', { limit: 500 })).toHaveLength(200);
+      const listed = await store.listEvents(sessionId, { limit: 500 });
+      expect(listed.map((e) => e.id)).toEqual(events.map((e) => e.id).sort((a, b) => a - b));
+      expect(new Set(listed.map((e) => e.data.i)).size).toBe(200);
+      await store.dispose();
+    });
+
+    it('lets a reader paging by afterId see every event while others are appended', async () => {
+      const { store } = await open();
+      const sessionId = id('d2');
+      let written = false;
+      const writers = Promise.all(Array.from({ length: 150 }, (_, i) => append(store, sessionId, i))).then(
+        () => {
+          written = true;
+        },
+      );
+      const seen: LabEvent[] = [];
+      let afterId = 0;
+      for (;;) {
+        const last = written;
+        const page = await store.listEvents(sessionId, { afterId, limit: 7 });
+        seen.push(...page);
+        afterId = page.at(-1)?.id ?? afterId;
+        if (last && page.length === 0) break;
+      }
+      await writers;
+      expect(seen.map((e) => e.data.i).sort((a, b) => Number(a) - Number(b))).toEqual(
+        Array.from({ length: 150 }, (_, i) => i),
+      );
       await store.dispose();
     });
 
     it('counts check attempts per learner and exercise and keeps the first pass', async () => {
       const { store } = await open();
-      const base = { ownerHash: 'learner-1', lesson: 'images/dockerfile', exercise: 'build' };
-      expect(await store.recordCheck({ ...base, passed: false, at: 10 })).toMatchObject({
+      const base = { ownerHash: id('learner-1'), lesson: 'images/dockerfile', exercise: 'build' };
+      expect(await store.recordCheck({ ...base, passed: false, at: 10 })).toEqual({
+        ...base,
         attempts: 1,
         passed: false,
+        at: 10,
         passedAt: null,
       });
       expect(await store.recordCheck({ ...base, passed: true, at: 20 })).toMatchObject({
@@ -92,27 +211,47 @@ export function describeLabStoreContract(
         passed: true,
         passedAt: 20,
       });
-      expect(await store.recordCheck({ ...base, passed: true, at: 30 })).toMatchObject({
+      expect(await store.recordCheck({ ...base, passed: false, at: 30 })).toMatchObject({
         attempts: 3,
+        passed: false,
         passedAt: 20,
         at: 30,
       });
-      await store.recordCheck({ ...base, ownerHash: 'learner-2', passed: false, at: 40 });
-      const progress = await store.listProgress('learner-1');
-      expect(progress).toHaveLength(1);
-      expect(progress[0]).toMatchObject({ lesson: 'images/dockerfile', exercise: 'build', attempts: 3 });
+      await store.recordCheck({ ...base, exercise: 'tag', passed: true, at: 35 });
+      await store.recordCheck({ ...base, ownerHash: id('learner-2'), passed: false, at: 40 });
+      const progress = await store.listProgress(base.ownerHash);
+      expect(progress.map((p) => [p.exercise, p.attempts, p.passedAt])).toEqual([
+        ['build', 3, 20],
+        ['tag', 1, 35],
+      ]);
+      expect(await store.listProgress(id('nobody'))).toEqual([]);
       await store.dispose();
     });
 
     it('keeps its data across a dispose and a reopen', async () => {
       const { store, reopen } = await open();
-      if (!reopen) return;
-      await store.saveSession(session('e1'));
-      await store.appendEvent({ sessionId: 'e1', at: 5, type: 'session-ready', data: { seconds: 1.5 } });
+      const record = session(id('e1'));
+      await store.saveSession(record);
+      const event = await store.appendEvent({
+        sessionId: record.id,
+        at: 5,
+        type: 'session-ready',
+        data: { seconds: 1.5 },
+      });
+      await store.recordCheck({
+        ownerHash: record.ownerHash,
+        lesson: 'l',
+        exercise: 'e',
+        passed: true,
+        at: 7,
+      });
       await store.dispose();
       const again = await reopen();
-      expect(await again.getSession('e1')).toEqual(session('e1'));
-      expect((await again.listEvents('e1'))[0]?.data).toEqual({ seconds: 1.5 });
+      expect(await again.getSession(record.id)).toEqual(record);
+      expect(await again.listEvents(record.id)).toEqual([event]);
+      expect(await again.listProgress(record.ownerHash)).toMatchObject([{ attempts: 1, passedAt: 7 }]);
+      const next = await again.appendEvent({ sessionId: record.id, at: 6, type: 't', data: {} });
+      expect(next.id).toBeGreaterThan(event.id);
       await again.dispose();
     });
   });

@@ -1,81 +1,189 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeLabStoreContract } from './lab-store.contract.ts';
-import { PostgresStore } from './postgres-store.ts';
+import { POSTGRES_SCHEMA_VERSION, PostgresStore } from './postgres-store.ts';
 
 /**
- * Runs the store contract on PostgreSQL: DOCKSIDE_TEST_POSTGRES_URL when set, else a throw-away cluster
- * when Debian's PostgreSQL server is installed. Without either, the suite says so in its title.
+ * Runs the store contract on PostgreSQL: DOCKSIDE_TEST_POSTGRES_URL when set (a database the tests may
+ * create dockside_* tables in), else a throw-away cluster when Debian's PostgreSQL server is installed
+ * (apt-get install postgresql). Without either, the skipped suite says so in its title.
  */
-const binDir = (() => {
+const externalUrl = process.env.DOCKSIDE_TEST_POSTGRES_URL || undefined;
+const binDir = findServerBinaries();
+const available = Boolean(externalUrl || binDir);
+const unavailable = 'PostgreSQL not available: set DOCKSIDE_TEST_POSTGRES_URL or install postgresql';
+// The default reporter shows a skipped suite as a count only; this line says why.
+if (!available) console.warn(`${unavailable}; the PostgreSQL store tests are skipped.`);
+
+describe.skipIf(!available)(
+  available
+    ? `PostgreSQL (${externalUrl ? 'DOCKSIDE_TEST_POSTGRES_URL' : `temporary cluster from ${binDir}`})`
+    : unavailable,
+  () => {
+    let url = externalUrl ?? '';
+    let cluster: TempCluster | undefined;
+    beforeAll(async () => {
+      if (externalUrl || !binDir) return;
+      cluster = await startCluster(binDir);
+      url = cluster.url;
+    }, 120_000);
+    afterAll(() => cluster?.stop(), 60_000);
+
+    describeLabStoreContract('PostgreSQL', async () => ({
+      store: await PostgresStore.open({ connectionString: url }),
+      reopen: () => PostgresStore.open({ connectionString: url }),
+    }));
+
+    describe('PostgreSQL schema', () => {
+      it('is created once when several lab servers open the database together', async () => {
+        const stores = await Promise.all(
+          Array.from({ length: 5 }, () => PostgresStore.open({ connectionString: url, maxConnections: 2 })),
+        );
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        try {
+          const { rows } = await client.query('SELECT version FROM dockside_schema_version');
+          expect(rows).toEqual([{ version: POSTGRES_SCHEMA_VERSION }]);
+        } finally {
+          await client.end();
+          await Promise.all(stores.map((s) => s.dispose()));
+        }
+      });
+
+      it('commits events in id order, so a reader paging by afterId misses none', async () => {
+        // A trigger holds one insert after it has drawn its id; another insert starts meanwhile.
+        const sessionId = `slow-${process.pid}-${Date.now()}`;
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        const store = await PostgresStore.open({ connectionString: url });
+        try {
+          await client.query(`
+            CREATE OR REPLACE FUNCTION dockside_test_slow() RETURNS trigger AS $$
+            BEGIN
+              IF NEW.session_id = '${sessionId}' AND NEW.type = 'slow' THEN PERFORM pg_sleep(0.5); END IF;
+              RETURN NEW;
+            END $$ LANGUAGE plpgsql;
+            CREATE TRIGGER dockside_test_slow BEFORE INSERT ON dockside_events
+              FOR EACH ROW EXECUTE FUNCTION dockside_test_slow();`);
+          const slow = store.appendEvent({ sessionId, at: 1, type: 'slow', data: {} });
+          await new Promise((r) => setTimeout(r, 150));
+          const fast = await store.appendEvent({ sessionId, at: 2, type: 'fast', data: {} });
+          // Had `fast` committed before `slow`, this page would hold `fast` alone and a reader going on
+          // from its id would never see `slow`.
+          const page = await store.listEvents(sessionId);
+          expect(page.map((e) => e.type)).toEqual(['slow', 'fast']);
+          expect((await slow).id).toBeLessThan(fast.id);
+        } finally {
+          await client.query('DROP TRIGGER IF EXISTS dockside_test_slow ON dockside_events');
+          await client.query('DROP FUNCTION IF EXISTS dockside_test_slow()');
+          await client.end();
+          await store.dispose();
+        }
+      });
+
+      it('refuses a database written by a newer Dockside', async () => {
+        const store = await PostgresStore.open({ connectionString: url });
+        await store.dispose();
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        try {
+          await client.query('UPDATE dockside_schema_version SET version = 99');
+          await expect(PostgresStore.open({ connectionString: url })).rejects.toMatchObject({
+            name: 'StoreSchemaTooNew',
+            message: expect.stringContaining('version 99'),
+          });
+        } finally {
+          await client.query('UPDATE dockside_schema_version SET version = $1', [POSTGRES_SCHEMA_VERSION]);
+          await client.end();
+        }
+      });
+    });
+  },
+);
+
+function findServerBinaries(): string | undefined {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return undefined;
-  const version = readdirSync(root).sort().pop();
-  const dir = version && join(root, version, 'bin');
-  return dir && existsSync(join(dir, 'initdb')) ? dir : undefined;
-})();
-const externalUrl = process.env.DOCKSIDE_TEST_POSTGRES_URL;
-const available = Boolean(externalUrl || (binDir && process.getuid?.() === 0));
-
-let url = externalUrl ?? '';
-let cluster: string | undefined;
-// stdio ignored: the server pg_ctl starts would otherwise hold our pipes open and never let us return.
-const asPostgres = (args: string[]) =>
-  execFileSync('setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', ...args], {
-    stdio: 'ignore',
-  });
-
-beforeAll(() => {
-  if (!available || externalUrl || !binDir) return;
-  cluster = mkdtempSync(join(tmpdir(), 'dockside-pg-'));
-  chownSync(
-    cluster,
-    Number(execFileSync('id', ['-u', 'postgres']).toString()),
-    Number(execFileSync('id', ['-g', 'postgres']).toString()),
-  );
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
-  asPostgres([join(binDir, 'initdb'), '-D', join(cluster, 'data'), '-U', 'postgres', '--auth=trust']);
-  asPostgres([
-    join(binDir, 'pg_ctl'),
-    '-D',
-    join(cluster, 'data'),
-    '-o',
-    `-p ${port} -k ${cluster} -c listen_addresses=127.0.0.1`,
-    '-l',
-    join(cluster, 'server.log'),
-    '-w',
-    'start',
-  ]);
-  url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-}, 120_000);
-
-afterAll(() => {
-  if (cluster && binDir) {
-    spawnSync('setpriv', [
-      '--reuid=postgres',
-      '--regid=postgres',
-      '--init-groups',
-      join(binDir, 'pg_ctl'),
-      '-D',
-      join(cluster, 'data'),
-      '-m',
-      'immediate',
-      'stop',
-    ]);
-    rmSync(cluster, { recursive: true, force: true });
+  const versions = readdirSync(root).sort((a, b) => Number(b) - Number(a));
+  for (const version of versions) {
+    const dir = join(root, version, 'bin');
+    if (existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl'))) return dir;
   }
-});
+  return undefined;
+}
 
-describe.skipIf(!available)('PostgreSQL', () => {
-  describeLabStoreContract('PostgreSQL', async () => {
-    const store = await PostgresStore.open({ connectionString: url });
-    return { store, reopen: () => PostgresStore.open({ connectionString: url }) };
+interface TempCluster {
+  url: string;
+  stop(): void;
+}
+
+/**
+ * initdb and pg_ctl in a temporary folder, on a free port of 127.0.0.1 with its socket in that folder.
+ * PostgreSQL refuses to run as root, so as root they run as the postgres user (or nobody).
+ */
+async function startCluster(bin: string): Promise<TempCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'dockside-pg-'));
+  const data = join(dir, 'data');
+  const log = join(dir, 'server.log');
+  const asRoot = process.getuid?.() === 0;
+  const user = asRoot ? (userExists('postgres') ? 'postgres' : 'nobody') : undefined;
+  if (user) {
+    const uid = Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }));
+    const gid = Number(execFileSync('id', ['-g', user], { encoding: 'utf8' }));
+    chownSync(dir, uid, gid);
+    chmodSync(dir, 0o700);
+  }
+  const run = (program: string, args: string[]) => {
+    const [file, argv] = user
+      ? ['setpriv', ['--reuid', user, '--regid', user, '--init-groups', join(bin, program), ...args]]
+      : [join(bin, program), args];
+    // stdio ignored: the server pg_ctl starts would otherwise hold our pipes open and never let us return.
+    execFileSync(file, argv, { stdio: 'ignore', cwd: dir, env: { ...process.env, LC_ALL: 'C' } });
+  };
+  const stop = () => {
+    try {
+      if (existsSync(join(data, 'postmaster.pid'))) run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  try {
+    run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync']);
+    const port = await freePort();
+    // fsync off: a test cluster that is deleted afterwards needs no durability.
+    const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
+    run('pg_ctl', ['-D', data, '-o', options, '-l', log, '-w', '-t', '60', 'start']);
+    return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, stop };
+  } catch (err) {
+    const tail = existsSync(log) ? readFileSync(log, 'utf8').slice(-2000) : '(no server log)';
+    stop();
+    throw new Error(`could not start a temporary PostgreSQL cluster with ${bin}: ${tail}`, { cause: err });
+  }
+}
+
+function userExists(name: string): boolean {
+  try {
+    execFileSync('id', ['-u', name], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
   });
-});
-
-if (!available) {
-  describe('PostgreSQL not available: set DOCKSIDE_TEST_POSTGRES_URL or install postgresql', () => {});
 }

@@ -1,11 +1,18 @@
-import type { NodeRecord, ProgressRecord, SessionRecord } from './lab-store.ts';
+import type { LabEvent, NodeRecord, ProgressRecord, SessionRecord } from './lab-store.ts';
 
 /**
  * Row mapping shared by the SQL stores: both use the same column names, in the same order, and keep
- * nodes as JSON text (SQLite) or JSONB (PostgreSQL, which the driver hands back parsed).
+ * nodes and event data as JSON text (SQLite) or JSONB (PostgreSQL, which the driver hands back parsed;
+ * it also hands back BIGINT as a string, hence Number()).
  */
 export const SESSION_COLUMNS =
   'id, owner_hash, preview_token, template, state, network_id, nodes, created_at, last_active_at, expires_at, client_address';
+
+/** The SET clause of an upsert on id: every column but the id takes the new value. */
+export const SESSION_UPDATES = SESSION_COLUMNS.split(', ')
+  .filter((column) => column !== 'id')
+  .map((column) => `${column} = excluded.${column}`)
+  .join(', ');
 
 export function sessionValues(s: SessionRecord): (string | number)[] {
   return [
@@ -51,4 +58,27 @@ export function toProgress(r: Row): ProgressRecord {
     at: Number(r.at),
     passedAt: r.passed_at === null || r.passed_at === undefined ? null : Number(r.passed_at),
   };
+}
+
+export function toEvent(r: Row): LabEvent {
+  return {
+    id: Number(r.id),
+    sessionId: r.session_id as string,
+    at: Number(r.at),
+    type: r.type as string,
+    data: (typeof r.data === 'string' ? JSON.parse(r.data) : r.data) as Record<string, unknown>,
+  };
+}
+
+/** The default page of listEvents. */
+export const DEFAULT_EVENT_LIMIT = 100;
+
+/** listEvents options as whole numbers both databases accept (a negative LIMIT means none in SQLite). */
+export function eventPage(options: { afterId?: number; limit?: number } = {}): {
+  afterId: number;
+  limit: number;
+} {
+  const whole = (n: number | undefined, fallback: number) =>
+    n !== undefined && Number.isFinite(n) ? Math.max(0, Math.trunc(n)) : fallback;
+  return { afterId: whole(options.afterId, 0), limit: whole(options.limit, DEFAULT_EVENT_LIMIT) };
 }
