@@ -1,153 +1,283 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
-import type { Logger } from 'pino';
 import type WebSocket from 'ws';
+import { z } from 'zod';
+import { type ErrorDefinition, LabError } from '../errors/lab-error.ts';
 import { FrameCode, TERMINAL_LIMITS, type TerminalStatus } from '../protocol/terminal-frames.ts';
+import { waitFor } from '../util/wait-for.ts';
 import { ReplayBuffer } from './replay-buffer.ts';
+import {
+  TerminalAckInvalid,
+  TerminalFrameUnknown,
+  TerminalHubClosed,
+  TerminalInputTooLarge,
+  TerminalLimitReached,
+  TerminalResizeInvalid,
+  TerminalStartFailed,
+} from './terminal-errors.ts';
 
+/** The node a terminal runs on. */
 export interface TerminalTarget {
   sessionId: string;
   node: string;
   container: Docker.Container;
 }
 
-export interface TerminalHubOptions {
-  /** Output kept for a browser that reattaches. */
-  replayBytes?: number;
-  /** Unacknowledged output above which the shell's output is paused. */
-  highWatermark?: number;
-  /** Unacknowledged output below which it resumes. */
-  lowWatermark?: number;
-  /** Shells kept per node; beyond it the least recently used detached one is ended. */
-  maxTerminalsPerNode?: number;
-  logger?: Pick<Logger, 'warn' | 'debug'>;
+/** What the hub logs: a pino logger, or anything with the same two methods. */
+export interface TerminalLogger {
+  debug(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
 }
 
-interface Terminal {
+export interface TerminalHubOptions {
+  /** Output kept per shell for a browser that reattaches. Default 64 KiB. */
+  replayBytes?: number;
+  /** Unacknowledged output (or output queued in the socket) above which the shell is paused. Default 256 KiB. */
+  highWatermark?: number;
+  /** Unacknowledged output below which a paused shell resumes. Default 32 KiB. */
+  lowWatermark?: number;
+  /**
+   * Shells kept per node. A new one ends the least recently used detached shell; when every shell is
+   * attached, the new connection is refused (error status, close 1008). Default 8.
+   */
+  maxTerminalsPerNode?: number;
+  /** How long a hung-up shell has to exit before it is killed. Default 1 s. */
+  killGraceMs?: number;
+  /**
+   * The lab server runs as root on the engine's host, so an exec's `Pid` (a host PID) can be signalled
+   * directly. Default true; false (a remote engine) signals shells from inside their container.
+   */
+  hostSignals?: boolean;
+  logger?: TerminalLogger;
+}
+
+/** Counters for metrics; bytes are totals since the hub started. */
+export interface TerminalStats {
+  terminals: number;
+  attached: number;
+  bytesOut: number;
+  bytesIn: number;
+  pausedTerminals: number;
+}
+
+interface Shell {
   key: string;
   sessionId: string;
   node: string;
   tab: string;
+  container: Docker.Container;
   exec: Docker.Exec;
   stream: Duplex;
+  /** A random value in the shell's environment: proves which process is ours before signalling it. */
+  marker: string;
   replay: ReplayBuffer;
   ws: WebSocket | undefined;
+  /** The size asked for while a resize is being applied; only the newest counts. */
+  nextSize: { w: number; h: number } | undefined;
+  resizing: boolean;
+  /** Input that came after a resize, held until the shell has its new size (frames keep their order). */
+  held: Buffer[];
+  heldBytes: number;
+  /** OUTPUT payload bytes sent to `ws` and not yet acknowledged. */
   unacked: number;
   paused: boolean;
   lastUsed: number;
-  ended: boolean;
+  /** Why it ended, once it has. */
+  ended: string | undefined;
+  /** Its connection to Docker ended; the exit is being read. */
+  exiting: boolean;
+  /** Settles once an ended shell's process is gone (or could not be killed). */
+  finished: Promise<void>;
+}
+
+interface PendingStart {
+  sessionId: string;
+  node: string;
+  promise: Promise<Shell>;
+  /** Set when the node or session was closed while the shell was starting: end it at once. */
+  closing: string | undefined;
+}
+
+interface Ending {
+  code: number | null;
+  reason: string;
+  closeCode?: number;
+  /** Signal the process: Docker 20.10 leaves an exec running when its connection closes. */
+  kill: boolean;
 }
 
 const OPEN = 1;
+const MARKER_ENV = 'DOCKSIDE_TERMINAL';
+/** Frames a browser sends before its shell has started (it types at once) are kept, up to this. */
+const EARLY_FRAME_BYTES = 256 * 1024;
+/** Input held while a resize is applied (a few milliseconds, or Docker's 10 s timeout at worst). */
+const MAX_HELD_BYTES = 256 * 1024;
 
-// A login shell when the node has bash; sh elsewhere.
-const SHELL = ['/bin/sh', '-c', 'if command -v bash >/dev/null 2>&1; then exec bash -l; else exec sh -l; fi'];
+// A login shell: bash when the node has it, else sh. `exec` keeps one process, so `$$` is the exec's
+// process and the shell keeps the exec's environment (with the marker).
+const SHELL_SCRIPT =
+  'cd "$HOME" 2>/dev/null; if command -v bash >/dev/null 2>&1; then exec bash -l; fi; exec sh -l';
 
-function frame(code: number, payload: Buffer | string): Buffer {
-  const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
-  return Buffer.concat([Buffer.from([code]), body]);
-}
+// Signals a terminal's shell from inside its container: the process with our marker whose parent is
+// outside the container (PPid 0), as every exec's process is. $1 signal, $2 marker assignment.
+const SIGNAL_SCRIPT = `for p in /proc/[0-9]*; do
+  grep -q '^PPid:[[:space:]]*0$' "$p/status" 2>/dev/null || continue
+  tr '\\0' '\\n' < "$p/environ" 2>/dev/null | grep -qxF "$2" || continue
+  kill -s "$1" "\${p##*/}" 2>/dev/null
+done`;
+
+const ResizeFrame = z.object({ cols: z.number(), rows: z.number() });
+const ACK = /^\d{1,15}$/;
 
 const clamp = (n: number, min: number, max: number) => Math.min(max, Math.max(min, Math.round(n)));
 
+function frame(code: number, payload: Buffer | string): Buffer {
+  const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+  const out = Buffer.allocUnsafe(body.length + 1);
+  out[0] = code;
+  body.copy(out, 1);
+  return out;
+}
+
+function toBuffer(data: WebSocket.RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+function errorStatus<Args>(definition: ErrorDefinition<Args>, args: Args): TerminalStatus {
+  return { type: 'error', message: definition.message(args), hint: definition.hint(args) };
+}
+
+/** A WebSocket close reason holds at most 123 bytes. */
+function closeReason(reason: string): string {
+  let text = reason;
+  while (Buffer.byteLength(text) > 123) text = text.slice(0, -1);
+  return text;
+}
+
 /**
- * Shells in nodes, streamed to browsers over WebSockets. A shell outlives its connection: a reload or a
- * dropped network reattaches to the same shell and gets its recent output replayed. Output is paused
- * while the browser has not acknowledged enough of it (as ttyd does), so a flood costs bounded memory
- * and never starves other learners.
+ * Shells in nodes, streamed to browsers over WebSockets (protocol/terminal-frames.ts). A shell outlives
+ * its connection: a reload or a dropped network reattaches to the same shell (same tab id) and gets its
+ * recent output replayed. Output is paused while the browser has not acknowledged enough of it, as ttyd
+ * does, so a flood costs bounded memory and never starves other learners; with nobody attached, output
+ * goes to the replay buffer only, so a shell never blocks for want of a reader.
  */
 export class TerminalHub {
-  readonly #terminals = new Map<string, Terminal>();
+  readonly #shells = new Map<string, Shell>();
+  readonly #starting = new Map<string, PendingStart>();
   readonly #replayBytes: number;
   readonly #high: number;
   readonly #low: number;
   readonly #maxPerNode: number;
-  readonly #logger: TerminalHubOptions['logger'];
+  readonly #killGraceMs: number;
+  readonly #hostSignals: boolean;
+  readonly #logger: TerminalLogger | undefined;
   #bytesIn = 0;
   #bytesOut = 0;
+  #disposed = false;
 
   constructor(options: TerminalHubOptions = {}) {
     this.#replayBytes = options.replayBytes ?? 64 * 1024;
     this.#high = options.highWatermark ?? 256 * 1024;
-    this.#low = options.lowWatermark ?? 32 * 1024;
-    this.#maxPerNode = options.maxTerminalsPerNode ?? 8;
+    this.#low = Math.min(options.lowWatermark ?? 32 * 1024, this.#high);
+    this.#maxPerNode = Math.max(1, options.maxTerminalsPerNode ?? 8);
+    this.#killGraceMs = options.killGraceMs ?? 1000;
+    this.#hostSignals = options.hostSignals ?? true;
     this.#logger = options.logger;
   }
 
-  /** Attaches a browser to the shell of (session, node, tab), starting one when there is none. */
-  async attach(target: TerminalTarget, tab: string, ws: WebSocket): Promise<void> {
-    const key = `${target.sessionId}/${target.node}/${tab}`;
-    // Frames can arrive while the shell is being started (a browser types at once): keep them.
+  /**
+   * Connects a browser's WebSocket to the shell of (session, node, tab), starting one when there is
+   * none. Sends an `attached` status, the replay, then live output. A connection already attached to
+   * that tab is told `replaced` and closed with 4000. Rejects (after telling the browser and closing
+   * with 1011) only when a shell could not be started.
+   */
+  async attach(target: TerminalTarget, tabId: string, ws: WebSocket): Promise<void> {
+    const key = JSON.stringify([target.sessionId, target.node, tabId]);
+    let shell: Shell | undefined;
     const early: Buffer[] = [];
-    let ready = false;
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      const bytes = isBinary ? data : Buffer.from(data);
-      if (!ready) {
-        early.push(bytes);
+    let earlyBytes = 0;
+    let earlyDropped = 0;
+    ws.on('error', (err) => this.#logger?.debug({ err, key }, 'terminal websocket error'));
+    ws.on('message', (data: WebSocket.RawData) => {
+      const bytes = toBuffer(data);
+      if (!shell) {
+        if (earlyBytes + bytes.length > EARLY_FRAME_BYTES) earlyDropped += bytes.length;
+        else {
+          early.push(bytes);
+          earlyBytes += bytes.length;
+        }
         return;
       }
-      const t = this.#terminals.get(key);
-      if (t && t.ws === ws) this.#onFrame(t, bytes);
+      if (shell.ws === ws) this.#onFrame(shell, bytes);
     });
     ws.on('close', () => {
-      const t = this.#terminals.get(key);
-      if (!t || t.ws !== ws) return;
-      t.ws = undefined;
-      t.lastUsed = Date.now();
-      // Nobody watches: keep reading into the replay buffer so the shell never blocks on output.
-      t.unacked = 0;
-      this.#maybeResume(t);
+      if (shell && shell.ws === ws) this.#detach(shell);
     });
 
-    let terminal = this.#terminals.get(key);
-    const fresh = !terminal;
-    if (!terminal) {
-      terminal = await this.#start(target, tab, key);
-      this.#evict(target.sessionId, target.node);
+    if (this.#disposed) {
+      this.#status(ws, errorStatus(TerminalHubClosed, {}));
+      this.#close(ws, 1001, 'the lab server is stopping');
+      return;
     }
-    if (ws.readyState !== OPEN) return;
-    if (terminal.ws && terminal.ws !== ws) {
-      this.#status(terminal.ws, { type: 'replaced' });
-      terminal.ws.close(4000, 'replaced by another connection');
+    let fresh = false;
+    const existing = this.#shells.get(key);
+    if (existing) shell = existing;
+    else {
+      const pending = this.#starting.get(key);
+      try {
+        if (pending) shell = await pending.promise;
+        else if (this.#makeRoom(target.sessionId, target.node)) {
+          shell = await this.#startTracked(target, tabId, key);
+          fresh = true;
+        }
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        this.#status(ws, errorStatus(TerminalStartFailed, { node: target.node, reason }));
+        this.#close(ws, 1011, 'the shell did not start');
+        throw new LabError(TerminalStartFailed, { node: target.node, reason }, { cause: err });
+      }
     }
-    terminal.ws = ws;
-    terminal.lastUsed = Date.now();
-    terminal.unacked = 0;
-    const replay = terminal.replay.contents();
-    this.#status(ws, { type: 'attached', node: target.node, tab, replayed: replay.length, fresh });
-    if (replay.length > 0) this.#send(terminal, replay);
-    this.#maybeResume(terminal);
-    ready = true;
-    for (const bytes of early.splice(0)) this.#onFrame(terminal, bytes);
+    if (!shell) {
+      this.#status(ws, errorStatus(TerminalLimitReached, { node: target.node, max: this.#maxPerNode }));
+      this.#close(ws, 1008, 'too many terminals on this node');
+      return;
+    }
+    if (shell.ended !== undefined) {
+      // Its node or session was closed while it started.
+      this.#status(ws, { type: 'exited', code: null, reason: shell.ended });
+      this.#close(ws, 1000, shell.ended);
+      return;
+    }
+    shell.lastUsed = Date.now();
+    if (ws.readyState !== OPEN) return; // Gone while the shell started: it stays, detached.
+    this.#connect(shell, ws, fresh);
+    for (const bytes of early.splice(0)) if (shell.ws === ws) this.#onFrame(shell, bytes);
+    if (earlyDropped > 0) this.#status(ws, errorStatus(TerminalInputTooLarge, { bytes: earlyDropped }));
   }
 
-  /** Ends the shells of one node (removed, restarted or killed). */
-  closeNode(sessionId: string, node: string, reason = `${node} went away`): void {
-    for (const t of [...this.#terminals.values()]) {
-      if (t.sessionId === sessionId && t.node === node) this.#end(t, null, reason);
-    }
+  /** Ends the shells of one node (removed, restarted or killed) and closes their connections. */
+  async closeNode(sessionId: string, node: string, reason = `${node} was stopped or removed`): Promise<void> {
+    await this.#closeWhere((s) => s.sessionId === sessionId && s.node === node, reason);
   }
 
-  /** Ends every shell of a session. */
-  closeSession(sessionId: string, reason = 'the sandbox ended'): void {
-    for (const t of [...this.#terminals.values()]) if (t.sessionId === sessionId) this.#end(t, null, reason);
+  /** Ends every shell of a session and closes their connections. */
+  async closeSession(sessionId: string, reason = 'the sandbox ended'): Promise<void> {
+    await this.#closeWhere((s) => s.sessionId === sessionId, reason);
   }
 
-  stats(): {
-    terminals: number;
-    attached: number;
-    bytesOut: number;
-    bytesIn: number;
-    pausedTerminals: number;
-  } {
+  stats(): TerminalStats {
     let attached = 0;
     let paused = 0;
-    for (const t of this.#terminals.values()) {
-      if (t.ws) attached++;
-      if (t.paused) paused++;
+    for (const s of this.#shells.values()) {
+      if (s.ws) attached++;
+      if (s.paused) paused++;
     }
     return {
-      terminals: this.#terminals.size,
+      terminals: this.#shells.size,
       attached,
       bytesOut: this.#bytesOut,
       bytesIn: this.#bytesIn,
@@ -155,192 +285,388 @@ export class TerminalHub {
     };
   }
 
-  /** Unacknowledged bytes of one terminal (tests and diagnostics). */
-  unacknowledged(sessionId: string, node: string, tab: string): number | undefined {
-    return this.#terminals.get(`${sessionId}/${node}/${tab}`)?.unacked;
+  /** Output bytes of one terminal sent and not yet acknowledged (tests and diagnostics). */
+  unacknowledged(sessionId: string, node: string, tabId: string): number | undefined {
+    return this.#shells.get(JSON.stringify([sessionId, node, tabId]))?.unacked;
   }
 
+  /** Ends every shell (their processes too) and closes every connection with 1001. */
   async dispose(): Promise<void> {
-    for (const t of [...this.#terminals.values()]) this.#end(t, null, 'the lab server is stopping', 1001);
+    this.#disposed = true;
+    await this.#closeWhere(() => true, 'the lab server is stopping', 1001);
   }
 
-  async #start(target: TerminalTarget, tab: string, key: string): Promise<Terminal> {
+  async #closeWhere(
+    match: (s: { sessionId: string; node: string }) => boolean,
+    reason: string,
+    closeCode = 1000,
+  ): Promise<void> {
+    const done: Promise<void>[] = [];
+    for (const pending of this.#starting.values()) {
+      if (!match(pending)) continue;
+      pending.closing = reason;
+      done.push(pending.promise.then((s) => s.finished).catch(() => undefined));
+    }
+    for (const s of [...this.#shells.values()]) {
+      if (match(s)) done.push(this.#end(s, { code: null, reason, closeCode, kill: true }));
+    }
+    await Promise.all(done);
+  }
+
+  /** Starts a shell, known as starting meanwhile so a second attach or a close finds it. */
+  #startTracked(target: TerminalTarget, tab: string, key: string): Promise<Shell> {
+    const pending: PendingStart = {
+      sessionId: target.sessionId,
+      node: target.node,
+      closing: undefined,
+      promise: this.#start(target, tab, key).then(
+        (shell) => {
+          this.#starting.delete(key);
+          if (pending.closing !== undefined) {
+            void this.#end(shell, { code: null, reason: pending.closing, kill: true });
+          } else this.#shells.set(key, shell);
+          return shell;
+        },
+        (err: unknown) => {
+          this.#starting.delete(key);
+          throw err;
+        },
+      ),
+    };
+    this.#starting.set(key, pending);
+    return pending.promise;
+  }
+
+  async #start(target: TerminalTarget, tab: string, key: string): Promise<Shell> {
+    const marker = randomBytes(12).toString('hex');
     const exec = await target.container.exec({
-      Cmd: SHELL,
+      Cmd: ['/bin/sh', '-c', SHELL_SCRIPT],
       AttachStdin: true,
       AttachStdout: true,
       AttachStderr: true,
       Tty: true,
-      Env: ['TERM=xterm-256color', 'COLORTERM=truecolor', 'LANG=C.UTF-8'],
-      WorkingDir: '/root',
+      Env: ['TERM=xterm-256color', 'COLORTERM=truecolor', 'LANG=C.UTF-8', `${MARKER_ENV}=${marker}`],
     });
-    const stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as unknown as Duplex;
-    const terminal: Terminal = {
+    const stream = await exec.start({ hijack: true, stdin: true, Tty: true });
+    const shell: Shell = {
       key,
       sessionId: target.sessionId,
       node: target.node,
       tab,
+      container: target.container,
       exec,
       stream,
+      marker,
       replay: new ReplayBuffer(this.#replayBytes),
       ws: undefined,
+      nextSize: undefined,
+      resizing: false,
+      held: [],
+      heldBytes: 0,
       unacked: 0,
       paused: false,
       lastUsed: Date.now(),
-      ended: false,
+      ended: undefined,
+      exiting: false,
+      finished: Promise.resolve(),
     };
-    this.#terminals.set(key, terminal);
-    stream.on('data', (chunk: Buffer) => this.#onOutput(terminal, chunk));
-    const onEnd = () => {
-      if (terminal.ended) return;
-      void exec
-        .inspect()
-        .then((info) => info.ExitCode ?? null)
-        .catch(() => null)
-        .then((code) =>
-          this.#end(
-            terminal,
-            code,
-            code === null ? 'the connection to the shell was lost' : 'the shell exited',
-            1000,
-            false,
-          ),
-        );
-    };
-    stream.on('end', onEnd);
-    stream.on('close', onEnd);
+    stream.on('data', (chunk: Buffer) => this.#onOutput(shell, chunk));
+    const onEnd = () => void this.#onStreamEnd(shell);
+    stream.once('end', onEnd);
+    stream.once('close', onEnd);
     stream.on('error', (err) => this.#logger?.debug({ err, key }, 'terminal stream error'));
-    return terminal;
+    return shell;
   }
 
-  #onOutput(t: Terminal, chunk: Buffer): void {
-    t.replay.push(chunk);
-    const ws = t.ws;
-    if (!ws || ws.readyState !== OPEN) return;
-    this.#send(t, chunk);
+  #connect(s: Shell, ws: WebSocket, fresh: boolean): void {
+    const previous = s.ws;
+    if (previous && previous !== ws) {
+      this.#status(previous, { type: 'replaced' });
+      this.#close(previous, 4000, 'replaced by another connection');
+    }
+    s.ws = ws;
+    s.unacked = 0;
+    s.lastUsed = Date.now();
+    const replay = s.replay.replay();
+    this.#status(ws, { type: 'attached', node: s.node, tab: s.tab, replayed: replay.length, fresh });
+    if (replay.length > 0) this.#send(s, ws, replay);
+    this.#maybeResume(s);
   }
 
-  #send(t: Terminal, data: Buffer): void {
-    const ws = t.ws;
-    if (!ws || ws.readyState !== OPEN) return;
-    ws.send(frame(FrameCode.Output, data));
+  #detach(s: Shell): void {
+    s.ws = undefined;
+    s.lastUsed = Date.now();
+    // Nobody watches: read on into the replay buffer so the shell never blocks on its output.
+    s.unacked = 0;
+    this.#maybeResume(s);
+  }
+
+  #onOutput(s: Shell, chunk: Buffer): void {
+    s.replay.push(chunk);
+    const ws = s.ws;
+    if (ws && ws.readyState === OPEN) this.#send(s, ws, chunk);
+  }
+
+  #send(s: Shell, ws: WebSocket, data: Buffer): void {
+    // The callback runs once the frame has left for the network: the socket's queue shrank.
+    ws.send(frame(FrameCode.Output, data), () => this.#maybeResume(s));
     this.#bytesOut += data.length;
-    t.unacked += data.length;
-    if (!t.paused && (t.unacked > this.#high || ws.bufferedAmount > this.#high)) {
-      t.paused = true;
-      t.stream.pause();
+    s.unacked += data.length;
+    if (!s.paused && (s.unacked > this.#high || ws.bufferedAmount > this.#high)) {
+      // Stop reading the exec's connection: Docker stops reading the pty, and the shell blocks.
+      s.paused = true;
+      s.stream.pause();
     }
   }
 
-  #maybeResume(t: Terminal): void {
-    if (!t.paused) return;
-    const buffered = t.ws?.bufferedAmount ?? 0;
-    if (!t.ws || (t.unacked < this.#low && buffered < this.#low)) {
-      t.paused = false;
-      t.stream.resume();
-    }
+  #maybeResume(s: Shell): void {
+    if (!s.paused || s.ended !== undefined) return;
+    const ws = s.ws;
+    if (ws && ws.readyState === OPEN && (s.unacked >= this.#low || ws.bufferedAmount >= this.#low)) return;
+    s.paused = false;
+    s.stream.resume();
   }
 
-  #onFrame(t: Terminal, data: Buffer): void {
+  #onFrame(s: Shell, data: Buffer): void {
     const code = data[0];
     const payload = data.subarray(1);
-    t.lastUsed = Date.now();
-    if (code === FrameCode.Input) {
-      if (payload.length > TERMINAL_LIMITS.maxInputBytes) {
-        this.#status(t.ws, {
-          type: 'error',
-          message: `That paste is ${payload.length} bytes; a terminal takes at most ${TERMINAL_LIMITS.maxInputBytes} at once.`,
-          hint: 'Write large files with the file blocks of the lesson instead.',
-        });
+    s.lastUsed = Date.now();
+    switch (code) {
+      case FrameCode.Input: {
+        if (payload.length > TERMINAL_LIMITS.maxInputBytes) {
+          this.#status(s.ws, errorStatus(TerminalInputTooLarge, { bytes: payload.length }));
+          return;
+        }
+        if (payload.length === 0) return;
+        if (s.resizing) {
+          if (s.heldBytes + payload.length > MAX_HELD_BYTES) {
+            this.#status(s.ws, errorStatus(TerminalInputTooLarge, { bytes: s.heldBytes + payload.length }));
+            return;
+          }
+          s.held.push(payload);
+          s.heldBytes += payload.length;
+        } else if (s.stream.writable) s.stream.write(payload);
+        this.#bytesIn += payload.length;
         return;
       }
-      this.#bytesIn += payload.length;
-      t.stream.write(payload);
-    } else if (code === FrameCode.Resize) {
-      let size: { cols?: unknown; rows?: unknown };
-      try {
-        size = JSON.parse(payload.toString('utf8'));
-      } catch {
-        this.#status(t.ws, {
-          type: 'error',
-          message: 'A resize frame must hold JSON {"cols": n, "rows": n}.',
-        });
+      case FrameCode.Resize: {
+        let size: z.infer<typeof ResizeFrame>;
+        try {
+          const parsed = ResizeFrame.safeParse(JSON.parse(payload.toString('utf8')));
+          if (!parsed.success) {
+            this.#status(
+              s.ws,
+              errorStatus(TerminalResizeInvalid, { reason: 'cols and rows must be numbers' }),
+            );
+            return;
+          }
+          size = parsed.data;
+        } catch {
+          this.#status(s.ws, errorStatus(TerminalResizeInvalid, { reason: 'the frame is not JSON' }));
+          return;
+        }
+        s.nextSize = {
+          w: clamp(size.cols, TERMINAL_LIMITS.minCols, TERMINAL_LIMITS.maxCols),
+          h: clamp(size.rows, TERMINAL_LIMITS.minRows, TERMINAL_LIMITS.maxRows),
+        };
+        if (!s.resizing) void this.#applyResizes(s);
         return;
       }
-      if (
-        typeof size.cols !== 'number' ||
-        typeof size.rows !== 'number' ||
-        !Number.isFinite(size.cols + size.rows)
-      ) {
-        this.#status(t.ws, { type: 'error', message: 'A resize frame needs numeric cols and rows.' });
+      case FrameCode.Ack: {
+        const text = payload.toString('latin1');
+        if (!ACK.test(text)) {
+          this.#status(s.ws, errorStatus(TerminalAckInvalid, { text: text.slice(0, 32) }));
+          return;
+        }
+        s.unacked = Math.max(0, s.unacked - Number(text));
+        this.#maybeResume(s);
         return;
       }
-      const w = clamp(size.cols, TERMINAL_LIMITS.minCols, TERMINAL_LIMITS.maxCols);
-      const h = clamp(size.rows, TERMINAL_LIMITS.minRows, TERMINAL_LIMITS.maxRows);
-      t.exec.resize({ h, w }).catch((err: Error) => this.#logger?.debug({ err }, 'resize failed'));
-    } else if (code === FrameCode.Ack) {
-      const n = Number(payload.toString('ascii'));
-      if (!Number.isInteger(n) || n < 0) {
-        this.#status(t.ws, {
-          type: 'error',
-          message: 'An acknowledgement frame holds a whole number of bytes.',
-        });
-        return;
-      }
-      t.unacked = Math.max(0, t.unacked - n);
-      this.#maybeResume(t);
-    } else {
-      this.#status(t.ws, {
-        type: 'error',
-        message: `Unknown frame type ${code === undefined ? '(empty)' : String.fromCharCode(code)}.`,
-      });
+      default:
+        this.#status(s.ws, errorStatus(TerminalFrameUnknown, { code }));
     }
+  }
+
+  /**
+   * Resizes go to Docker one at a time (concurrent requests could land out of order), and input typed
+   * after a resize waits for it: `stty size` right after a resize sees the new size.
+   */
+  async #applyResizes(s: Shell): Promise<void> {
+    s.resizing = true;
+    for (let size = s.nextSize; size && s.ended === undefined; size = s.nextSize) {
+      s.nextSize = undefined;
+      await s.exec
+        .resize(size)
+        .catch((err: unknown) => this.#logger?.debug({ err, key: s.key }, 'terminal resize failed'));
+    }
+    s.resizing = false;
+    const held = s.held.splice(0);
+    s.heldBytes = 0;
+    for (const payload of held) if (s.stream.writable) s.stream.write(payload);
   }
 
   #status(ws: WebSocket | undefined, status: TerminalStatus): void {
     if (ws && ws.readyState === OPEN) ws.send(frame(FrameCode.Status, JSON.stringify(status)));
   }
 
-  /** Ends a shell: tells the browser, closes the socket, and kills the process (Docker would not). */
-  #end(t: Terminal, code: number | null, reason: string, closeCode = 1000, kill = true): void {
-    if (t.ended) return;
-    t.ended = true;
-    this.#terminals.delete(t.key);
-    this.#status(t.ws, { type: 'exited', code, reason });
-    t.ws?.close(closeCode, reason.slice(0, 100));
-    t.stream.destroy();
-    if (kill) void killShell(t.exec);
+  #close(ws: WebSocket, code: number, reason: string): void {
+    try {
+      ws.close(code, closeReason(reason));
+    } catch (err) {
+      this.#logger?.debug({ err }, 'terminal websocket close failed');
+      ws.terminate();
+    }
   }
 
-  #evict(sessionId: string, node: string): void {
-    const onNode = [...this.#terminals.values()].filter((t) => t.sessionId === sessionId && t.node === node);
-    const excess = onNode.length - this.#maxPerNode;
-    if (excess <= 0) return;
-    const detached = onNode.filter((t) => !t.ws).sort((a, b) => a.lastUsed - b.lastUsed);
-    for (const t of detached.slice(0, excess))
-      this.#end(t, null, 'too many terminals on this node; the oldest unused one was closed');
+  /** The exec's connection ended: the shell exited, or the connection to Docker broke. */
+  async #onStreamEnd(s: Shell): Promise<void> {
+    if (s.ended !== undefined || s.exiting) return;
+    s.exiting = true;
+    let code: number | null = null;
+    let running = true;
+    try {
+      // Docker may close the connection a moment before it records the exit.
+      const info = await waitFor(
+        async () => {
+          const i = await s.exec.inspect();
+          return !i.Running && i;
+        },
+        { timeoutMs: 2000, intervalMs: 20, what: `the shell of ${s.node} to exit` },
+      );
+      code = info.ExitCode ?? null;
+      running = false;
+    } catch {
+      // Still running (or the container is gone): the process has no connection any more; end it.
+    }
+    await this.#end(s, {
+      code,
+      reason: running ? 'the connection to the shell was lost' : 'the shell exited',
+      kill: running,
+    });
+  }
+
+  /** Ends a shell: tells the browser, closes its connection, and kills the process when asked. */
+  #end(s: Shell, how: Ending): Promise<void> {
+    if (s.ended !== undefined) return s.finished;
+    s.ended = how.reason;
+    if (this.#shells.get(s.key) === s) this.#shells.delete(s.key);
+    const ws = s.ws;
+    s.ws = undefined;
+    if (ws) {
+      this.#status(ws, { type: 'exited', code: how.code, reason: how.reason });
+      this.#close(ws, how.closeCode ?? 1000, how.reason);
+    }
+    s.paused = false;
+    s.stream.destroy();
+    s.finished = how.kill
+      ? this.#kill(s).catch((err: unknown) =>
+          this.#logger?.warn({ err, session: s.sessionId, node: s.node, tab: s.tab }, 'terminal kill failed'),
+        )
+      : Promise.resolve();
+    return s.finished;
+  }
+
+  #makeRoom(sessionId: string, node: string): boolean {
+    const onNode = [...this.#shells.values()].filter((s) => s.sessionId === sessionId && s.node === node);
+    let count = onNode.length;
+    for (const p of this.#starting.values()) if (p.sessionId === sessionId && p.node === node) count++;
+    const idle = onNode.filter((s) => !s.ws).sort((a, b) => a.lastUsed - b.lastUsed);
+    for (const s of idle) {
+      if (count < this.#maxPerNode) break;
+      void this.#end(s, {
+        code: null,
+        reason: 'too many terminals on this node; the least recently used one was closed',
+        kill: true,
+      });
+      count--;
+    }
+    return count < this.#maxPerNode;
+  }
+
+  /**
+   * Docker 20.10 leaves an exec's process running when its connection closes, so a shell is hung up
+   * (SIGHUP, which bash passes on to its jobs), then killed if it lingers.
+   */
+  async #kill(s: Shell): Promise<void> {
+    const info = await s.exec.inspect().catch(() => undefined);
+    if (!info?.Running) return;
+    const pid = info.Pid;
+    const ended = (via: string, signal: string) =>
+      this.#logger?.debug({ key: s.key, pid, via, signal }, 'terminal shell ended');
+    if (this.#hostSignals && pid > 0 && (await signalOnHost(pid, s.marker, 'SIGHUP'))) {
+      if (await this.#exited(s, this.#killGraceMs)) return ended('host', 'SIGHUP');
+      if ((await signalOnHost(pid, s.marker, 'SIGKILL')) && (await this.#exited(s, 2000))) {
+        return ended('host', 'SIGKILL');
+      }
+    }
+    // Not on the engine's host (or not allowed): signal it from inside its container.
+    for (const [signal, graceMs] of [
+      ['HUP', this.#killGraceMs],
+      ['KILL', 2000],
+    ] as const) {
+      await this.#signalInContainer(s, signal).catch((err: unknown) =>
+        this.#logger?.debug({ err, key: s.key }, 'signalling a shell inside its container failed'),
+      );
+      if (await this.#exited(s, graceMs)) return ended('container', `SIG${signal}`);
+    }
+    this.#logger?.warn(
+      { session: s.sessionId, node: s.node, tab: s.tab, pid },
+      'a terminal shell outlived SIGHUP and SIGKILL',
+    );
+  }
+
+  async #exited(s: Shell, timeoutMs: number): Promise<boolean> {
+    try {
+      await waitFor(async () => !(await s.exec.inspect().catch(() => ({ Running: false }))).Running, {
+        timeoutMs,
+        intervalMs: 20,
+        what: `the shell of ${s.node} to exit`,
+      });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async #signalInContainer(s: Shell, signal: 'HUP' | 'KILL'): Promise<void> {
+    const exec = await s.container.exec({
+      Cmd: ['/bin/sh', '-c', SIGNAL_SCRIPT, 'sh', signal, `${MARKER_ENV}=${s.marker}`],
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: true,
+    });
+    const stream = await exec.start({ hijack: true, stdin: false, Tty: true });
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => stream.destroy(), 5000);
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      stream.once('end', done);
+      stream.once('close', done);
+      stream.once('error', done);
+      stream.resume();
+    });
   }
 }
 
 /**
- * Docker 20.10 leaves an exec's process running when its connection closes. The exec's Pid is a host
- * pid (the lab runs on the engine's host): hang it up, then kill it if it lingers.
+ * Signals a host process, once its environment proves it is the shell with this marker (the PID may be
+ * another process's by now, or the engine may be on another host). False when that cannot be proved or
+ * the signal is refused; true when it was sent, or the process was gone by then.
  */
-async function killShell(exec: Docker.Exec): Promise<void> {
-  const info = (await exec.inspect().catch(() => undefined)) as
-    | { Running?: boolean; Pid?: number }
-    | undefined;
-  const pid = info?.Pid;
-  if (!info?.Running || !pid) return;
-  const signal = (s: NodeJS.Signals) => {
-    try {
-      process.kill(pid, s);
-    } catch {
-      // Gone already.
-    }
-  };
-  signal('SIGHUP');
-  await new Promise((r) => setTimeout(r, 500));
-  const still = (await exec.inspect().catch(() => undefined)) as { Running?: boolean } | undefined;
-  if (still?.Running) signal('SIGKILL');
+async function signalOnHost(pid: number, marker: string, signal: NodeJS.Signals): Promise<boolean> {
+  let environ: string;
+  try {
+    environ = (await readFile(`/proc/${pid}/environ`)).toString('latin1');
+  } catch {
+    return false;
+  }
+  if (!environ.split('\0').includes(`${MARKER_ENV}=${marker}`)) return false;
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
