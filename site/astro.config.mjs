@@ -1,15 +1,51 @@
 // @ts-check
-import mdx from '@astrojs/mdx';
+import { fileURLToPath } from 'node:url';
+import starlight from '@astrojs/starlight';
 import { defineConfig } from 'astro/config';
+import { lessonSidebar } from './src/integrations/lesson-sidebar.ts';
 
-// A static site: the lab server serves site/dist and the API from the same origin.
+const lessonsDir = fileURLToPath(new URL('../lessons/', import.meta.url));
+
+/**
+ * The lesson site: static, served by the lab server next to its API (same origin). Lessons come from
+ * the repository's `lessons/` folder (see src/content.config.ts); English is the root locale, French
+ * lives under /fr/.
+ */
 export default defineConfig({
-  integrations: [mdx()],
-  i18n: {
-    defaultLocale: 'en',
-    locales: ['en', 'fr'],
-    routing: { prefixDefaultLocale: false },
-  },
+  site: 'http://localhost:4000',
   build: { format: 'directory' },
   trailingSlash: 'ignore',
+  integrations: [
+    starlight({
+      title: 'Dockside',
+      description: 'Learn containers by doing: lessons next to live terminals on your own Docker machines.',
+      // The title is written next to the logo: an alt text would say it twice.
+      logo: { src: './src/assets/logo.svg', alt: '' },
+      favicon: '/favicon.svg',
+      defaultLocale: 'root',
+      locales: {
+        root: { label: 'English', lang: 'en' },
+        fr: { label: 'Français', lang: 'fr' },
+      },
+      sidebar: lessonSidebar(lessonsDir),
+      customCss: ['./src/styles/custom.css'],
+      // Starlight's remark/rehype plugins (asides, heading links) only touch files under these folders.
+      markdown: { processedDirs: ['../lessons'] },
+      routeMiddleware: './src/route-middleware.ts',
+      disable404Route: true,
+      lastUpdated: false,
+      pagination: true,
+      tableOfContents: { minHeadingLevel: 2, maxHeadingLevel: 3 },
+      components: {
+        PageTitle: './src/components/overrides/PageTitle.astro',
+        TwoColumnContent: './src/components/overrides/TwoColumnContent.astro',
+        MarkdownContent: './src/components/overrides/MarkdownContent.astro',
+        SocialIcons: './src/components/overrides/SocialIcons.astro',
+      },
+    }),
+  ],
+  vite: {
+    // The site imports the lab server's protocol types and templates (one source of truth).
+    server: { fs: { allow: ['..'] } },
+  },
 });

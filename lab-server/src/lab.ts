@@ -4,10 +4,13 @@
  * the integration tests both start it this way.
  */
 
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { CheckRunner } from './checks/check-runner.ts';
+import { CheckWatcher } from './checks/check-watcher.ts';
+import { readLessons, watchedExercises } from './checks/lesson-catalog.ts';
 import { type LabConfig, repoRoot } from './config.ts';
 import type { Say } from './engine/debian-packages.ts';
 import { connectLabEngine, type LabEngine } from './engine/lab-engine.ts';
@@ -99,10 +102,19 @@ async function startRuntime(
       nodeEngine: (record, node) => sessions.nodeEngine(record, node),
     },
   });
-  const lessons = await checks.load(join(repoRoot, 'lessons'));
+  const lessonsDir = join(repoRoot, 'lessons');
+  const lessons = await checks.load(lessonsDir);
+  const watcher = new CheckWatcher({
+    runner: checks,
+    access: { nodeEngine: (record, node) => sessions.nodeEngine(record, node) },
+    store,
+    events,
+    watched: existsSync(lessonsDir) ? watchedExercises(readLessons(lessonsDir)) : new Map(),
+    onError: (err) => logger.warn({ err }, 'a watched check could not be evaluated'),
+  });
   logger.info({ lessons }, 'lesson checks loaded');
   const reconciled = await sessions.start({ sweepIntervalMs: config.times.sweepIntervalMs });
-  return { sessions, events, terminals, preview, metrics, checks, store, reconciled };
+  return { sessions, events, terminals, preview, metrics, checks, watcher, store, reconciled };
 }
 
 export async function startLab(config: LabConfig, options: StartOptions): Promise<Lab> {
@@ -144,6 +156,7 @@ export async function startLab(config: LabConfig, options: StartOptions): Promis
     if (stopped) return;
     stopped = true;
     await app.close().catch(() => undefined);
+    runtime?.watcher.dispose();
     await runtime?.sessions.dispose().catch(() => undefined);
     await runtime?.terminals.dispose();
     runtime?.preview.dispose();

@@ -6,6 +6,14 @@ interface ServiceSpec {
   Spec: { TaskTemplate: { ContainerSpec: { Image: string }; Networks?: { Target: string }[] } };
 }
 
+interface EdgeSpec {
+  Spec: {
+    Mode: { Global?: object; Replicated?: object };
+    TaskTemplate: { ContainerSpec: { Image: string } };
+    EndpointSpec?: { Ports?: { PublishedPort: number; TargetPort: number; PublishMode: string }[] };
+  };
+}
+
 export default defineLessonChecks({
   lesson: 'swarm/scale-a-service',
   exercises: {
@@ -41,5 +49,35 @@ export default defineLessonChecks({
       return pass(`service web runs dockside/whoami with ${running} tasks on an overlay network`);
     },
     'scale-service': serviceRunning({ manager: 'node1', name: 'web', replicas: 6, minNodes: 3 }),
+    'publish-host-mode': async (lab) => {
+      const docker = lab.node('node1').docker;
+      const service = (await docker
+        .getService('edge')
+        .inspect()
+        .catch(() => undefined)) as EdgeSpec | undefined;
+      if (!service) return fail('there is no service named edge (docker service ls lists the services)');
+      const spec = service.Spec;
+      const image = spec.TaskTemplate.ContainerSpec.Image.split('@')[0] ?? '';
+      if (!/^(docker\.io\/)?dockside\/whoami(:latest)?$/.test(image)) {
+        return fail(`service edge runs ${image}, dockside/whoami expected`);
+      }
+      if (!spec.Mode.Global)
+        return fail('service edge is replicated; --mode global runs one task on every node');
+      const port = (spec.EndpointSpec?.Ports ?? []).find((p) => p.PublishedPort === 8080);
+      if (!port) return fail('service edge does not publish port 8080');
+      if (port.PublishMode !== 'host') {
+        return fail('service edge publishes 8080 through the routing mesh, which needs IPVS: use mode=host');
+      }
+      // Every running node answers on its own port 8080, with its own task.
+      for (const node of Object.values(lab.nodes)) {
+        const state = await node.docker.info().catch(() => undefined);
+        if (!state) continue; // A node the learner stopped: nothing to ask.
+        const answer = await lab.eventually(() => node.http(8080, '/'), { timeoutMs: 5000 });
+        if (!answer?.body.includes('Hostname:')) {
+          return fail(`${node.name} does not answer on its port 8080 yet (docker service ps edge)`);
+        }
+      }
+      return pass('edge runs on every node and each answers on its own port 8080');
+    },
   },
 });

@@ -9,7 +9,7 @@ export interface LessonExercises {
   file: string;
   title: string;
   sandbox?: string;
-  exercises: { id: string; title: string; solution: string; node?: string }[];
+  exercises: { id: string; title: string; solution: string; node?: string; watch?: boolean }[];
 }
 
 /** Reads the frontmatter of every English lesson under `dir` (translations share their checks). */
@@ -31,7 +31,7 @@ export function readLessons(dir: string): LessonExercises[] {
     const data = parseYaml(m[1]) as {
       title?: string;
       sandbox?: string;
-      exercises?: { id: string; title: string; solution: string; node?: string }[];
+      exercises?: { id: string; title: string; solution: string; node?: string; watch?: boolean }[];
     };
     const id = relative(dir, file)
       .replace(/\.mdx?$/, '')
@@ -39,4 +39,14 @@ export function readLessons(dir: string): LessonExercises[] {
       .toLowerCase();
     return [{ id, file, title: data.title ?? id, sandbox: data.sandbox, exercises: data.exercises ?? [] }];
   });
+}
+
+/** The exercises marked `watch: true`, by lesson id: the lab re-evaluates them on sandbox events. */
+export function watchedExercises(lessons: LessonExercises[]): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const lesson of lessons) {
+    const ids = lesson.exercises.filter((e) => e.watch === true).map((e) => e.id);
+    if (ids.length > 0) map.set(lesson.id, ids);
+  }
+  return map;
 }

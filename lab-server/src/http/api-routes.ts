@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodType } from 'zod';
 import type { CheckRunner } from '../checks/check-runner.ts';
+import type { CheckWatcher } from '../checks/check-watcher.ts';
 import { InvalidRequest, LabStarting } from '../errors/catalog.ts';
 import { LabError } from '../errors/lab-error.ts';
 import {
@@ -13,6 +14,8 @@ import {
   type ProgressEntry,
   SessionId,
   type SessionView,
+  WatchRequest,
+  type WatchResponse,
 } from '../protocol/api.ts';
 import type { SessionEvents } from '../sessions/session-events.ts';
 import { hashToken, newOwnerToken, type SessionManager } from '../sessions/session-manager.ts';
@@ -26,6 +29,7 @@ export interface LabRuntime {
   sessions: SessionManager;
   events: SessionEvents;
   checks: CheckRunner;
+  watcher: CheckWatcher;
   store: LabStore;
 }
 
@@ -208,6 +212,17 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
       at: progress.at,
       durationMs: outcome.durationMs,
     };
+  });
+
+  app.post('/api/sessions/:id/watch', async (request): Promise<WatchResponse> => {
+    const { record } = owned(request);
+    const body = parse(WatchRequest, request.body);
+    const { watcher } = runtime();
+    if (body.lesson === null) {
+      watcher.unwatch(record.id);
+      return { lesson: null, exercises: [] };
+    }
+    return { lesson: body.lesson, exercises: await watcher.watch(record, body.lesson) };
   });
 
   app.get('/api/progress', async (request): Promise<ProgressEntry[]> => {

@@ -127,6 +127,34 @@ export interface CheckResponse {
   durationMs: number;
 }
 
+/** POST /api/sessions/:id/watch: re-evaluate the lesson's `watch` exercises on sandbox events. */
+export const WatchRequest = z
+  .object({
+    /** The lesson whose watched exercises turn green by themselves; null stops watching. */
+    lesson: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9/_-]{0,120}$/, 'a lesson id')
+      .nullable(),
+  })
+  .strict();
+export type WatchRequest = z.infer<typeof WatchRequest>;
+
+export interface WatchResponse {
+  lesson: string | null;
+  /** The exercises now watched: the lesson's `watch` exercises the learner has not passed yet. */
+  exercises: string[];
+}
+
+/** The data of a `check` session event: a check ran (clicked, or by the watcher when `watched`). */
+export interface CheckEventData {
+  lesson: string;
+  exercise: string;
+  passed: boolean;
+  reason?: string;
+  attempts?: number;
+  watched?: boolean;
+}
+
 export interface ProgressEntry {
   lesson: string;
   exercise: string;

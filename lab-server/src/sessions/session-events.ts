@@ -41,6 +41,11 @@ export class SessionEvents {
     };
   }
 
+  /** How many listen to the session's events (its event WebSockets, the check watcher). */
+  listenerCount(sessionId: string): number {
+    return this.#listeners.get(sessionId)?.size ?? 0;
+  }
+
   history(sessionId: string, afterId?: number, limit?: number): Promise<LabEvent[]> {
     return this.#store.listEvents(sessionId, { afterId, limit });
   }

@@ -1,0 +1,34 @@
+import { defineLessonChecks, fail, pass } from '../../lab-server/src/checks/check-api.ts';
+import { fileContains } from '../../lab-server/src/checks/check-helpers.ts';
+
+interface Inspected {
+  State: { Running: boolean };
+  Config: { Image: string; Hostname: string };
+}
+
+export default defineLessonChecks({
+  lesson: 'history/chroot-to-containers',
+  exercises: {
+    'chroot-file': fileContains({ node: 'node1', path: '/srv/chroot/hello.txt', text: '1979' }),
+    'namespaced-box': async (lab) => {
+      const container = (await lab
+        .node('node1')
+        .docker.getContainer('jail')
+        .inspect()
+        .catch(() => undefined)) as Inspected | undefined;
+      if (!container) return fail('there is no container named jail on node1 (docker ps -a lists them)');
+      if (!/^(docker\.io\/)?(library\/)?busybox(:.*)?$/.test(container.Config.Image)) {
+        return fail(`container jail runs ${container.Config.Image}, busybox expected`);
+      }
+      if (!container.State.Running) {
+        return fail(
+          'container jail exists but is not running: give it a command that lasts, such as sleep 3600',
+        );
+      }
+      if (container.Config.Hostname !== 'jail') {
+        return fail(`container jail runs, but its host name is ${container.Config.Hostname}, jail expected`);
+      }
+      return pass('container jail runs busybox with a host name of its own');
+    },
+  },
+});

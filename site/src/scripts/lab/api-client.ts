@@ -1,0 +1,147 @@
+/**
+ * The lab server's HTTP API as the browser uses it. Types come from the lab server's protocol module
+ * (one source of truth); every failure becomes a LabApiError with the server's permanent error name,
+ * its message and its hint, or a clear one when the server cannot be reached.
+ */
+import type {
+  ApiError,
+  CheckEventData,
+  CheckResponse,
+  ExecResponse,
+  NodeView,
+  ProgressEntry,
+  SessionEvent,
+  SessionView,
+  WatchResponse,
+} from '../../../../lab-server/src/protocol/api.ts';
+
+export type {
+  CheckEventData,
+  CheckResponse,
+  ExecResponse,
+  NodeView,
+  ProgressEntry,
+  SessionEvent,
+  SessionView,
+};
+
+export class LabApiError extends Error {
+  /** HTTP status; 0 when the server could not be reached or did not answer in time. */
+  readonly status: number;
+  /** The server's permanent error name (SessionNotFound, TooManySessions, ...) or a local one. */
+  readonly code: string;
+  readonly hint: string | undefined;
+
+  constructor(status: number, body: Partial<ApiError>, fallback: string) {
+    super(body.message || fallback);
+    this.name = 'LabApiError';
+    this.status = status;
+    this.code = body.error || (status === 0 ? 'LabUnreachable' : `Http${status}`);
+    this.hint = body.hint;
+  }
+}
+
+interface RequestOptions {
+  body?: unknown;
+  /** Give up after this long (the server's own deadlines are shorter for everything but exec). */
+  timeoutMs?: number;
+}
+
+async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      cache: 'no-store',
+      headers: options.body === undefined ? {} : { 'content-type': 'application/json' },
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+    });
+  } catch (err) {
+    const timedOut = err instanceof DOMException && err.name === 'TimeoutError';
+    throw new LabApiError(
+      0,
+      { error: timedOut ? 'LabTimeout' : 'LabUnreachable' },
+      timedOut
+        ? `The lab server did not answer ${method} ${path} in time.`
+        : 'The lab server does not answer.',
+    );
+  }
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  if (!response.ok) {
+    const fallback =
+      response.status === 404 && json === undefined
+        ? `The lab server has no ${method} ${path}.`
+        : `The lab server answered ${response.status} to ${method} ${path}.`;
+    throw new LabApiError(response.status, (json ?? {}) as Partial<ApiError>, fallback);
+  }
+  return json as T;
+}
+
+const session = (id: string) => `/api/sessions/${encodeURIComponent(id)}`;
+const node = (id: string, name: string) => `${session(id)}/nodes/${encodeURIComponent(name)}`;
+
+/** What GET /api/health reports (see lab-server/src/http/health.ts). */
+export interface LabHealth {
+  status: 'starting' | 'ready' | 'failed';
+  detail?: string;
+  engine?: { version: string; owned: boolean };
+  images: { name: string; tag: string; role: string; publish: string[] }[];
+  ipvs: boolean;
+}
+
+export const labApi = {
+  /** /api/health answers 503 with the same JSON while the lab starts or after it failed. */
+  async health(): Promise<LabHealth> {
+    let response: Response;
+    try {
+      response = await fetch('/api/health', { cache: 'no-store', signal: AbortSignal.timeout(8000) });
+    } catch {
+      throw new LabApiError(0, {}, 'The lab server does not answer.');
+    }
+    const body = (await response.json().catch(() => undefined)) as LabHealth | undefined;
+    if (body?.status) return body;
+    throw new LabApiError(
+      response.status,
+      {},
+      `The lab server answered ${response.status} to GET /api/health.`,
+    );
+  },
+  createSession: (template: string) =>
+    request<SessionView>('POST', '/api/sessions', { body: { template, wait: false } }),
+  getSession: (id: string) => request<SessionView>('GET', session(id), { timeoutMs: 15_000 }),
+  listSessions: () => request<SessionView[]>('GET', '/api/sessions'),
+  deleteSession: (id: string) => request<void>('DELETE', session(id), { timeoutMs: 60_000 }),
+  extend: (id: string) => request<SessionView>('POST', `${session(id)}/extend`),
+  addNode: (id: string) => request<NodeView>('POST', `${session(id)}/nodes`, { timeoutMs: 120_000 }),
+  restartNode: (id: string, name: string) =>
+    request<NodeView>('POST', `${node(id, name)}/restart`, { timeoutMs: 120_000 }),
+  killNode: (id: string, name: string) => request<NodeView>('POST', `${node(id, name)}/kill`),
+  exec: (id: string, name: string, body: { argv: string[]; stdin?: string; timeoutMs?: number }) =>
+    request<ExecResponse>('POST', `${node(id, name)}/exec`, {
+      body,
+      timeoutMs: (body.timeoutMs ?? 10_000) + 5000,
+    }),
+  check: (id: string, lesson: string, exercise: string) =>
+    request<CheckResponse>('POST', `${session(id)}/checks`, {
+      body: { lesson, exercise },
+      timeoutMs: 30_000,
+    }),
+  watch: (id: string, lesson: string | null) =>
+    request<WatchResponse>('POST', `${session(id)}/watch`, { body: { lesson } }),
+  progress: () => request<ProgressEntry[]>('GET', '/api/progress', { timeoutMs: 8000 }),
+};
+
+/** ws:// or wss:// URL of a path on this origin. */
+export function socketUrl(path: string): string {
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${location.host}${path}`;
+}
