@@ -6,7 +6,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['lab-server/src/**/*.test.ts'],
+          include: ['lab-server/src/**/*.test.ts', 'site/src/**/*.test.ts'],
           exclude: ['**/*.docker.test.ts', '**/node_modules/**'],
         },
       },

@@ -54,7 +54,7 @@ for (const size of sizes) {
       await block.getByRole('button', { name: 'Run on node1' }).click();
       await expect(lab.screen).toContainText('this directory is now "/"');
       await lab.type('docker run --rm --hostname box busybox sh -c "hostname; ps"');
-      await expect(lab.screen).toContainText('PID');
+      await expect(lab.screen).toContainText('PID', { timeout: 60_000 });
       await shot(page, 'lesson-running', size.name);
 
       const exercise = page.locator('dockside-exercise#exercise-chroot-file');

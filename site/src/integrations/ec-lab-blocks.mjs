@@ -47,9 +47,11 @@ export function pluginLabBlocks() {
         if (file !== undefined && codeBlock.props.title === undefined) codeBlock.props.title = file;
       },
       postprocessRenderedBlock: ({ codeBlock, renderData }) => {
+        const figure = renderData.blockAst;
+        // A long line scrolls sideways: keyboard users must be able to focus the block to scroll it.
+        focusablePre(figure);
         const { run, file, node } = labOptions(codeBlock);
         if (!run && file === undefined) return;
-        const figure = renderData.blockAst;
         figure.properties = {
           ...figure.properties,
           ...(run ? { dataLabRun: '' } : {}),
@@ -65,6 +67,13 @@ export function pluginLabBlocks() {
       },
     },
   };
+}
+
+/** @param {any} node a HAST element */
+function focusablePre(node) {
+  if (node.type !== 'element') return;
+  if (node.tagName === 'pre') node.properties = { ...node.properties, tabIndex: 0 };
+  for (const child of node.children ?? []) focusablePre(child);
 }
 
 /** @param {{ metaOptions: { getBoolean(k: string): boolean | undefined; getString(k: string): string | undefined } }} codeBlock */
