@@ -30,11 +30,22 @@ test('a lesson reads without JavaScript-heavy parts and starts nothing until ask
   expect(sockets).toEqual([]);
   await expect(page.locator('.xterm')).toHaveCount(0);
   const gzipped = (await Promise.all(scripts)).reduce((a, b) => a + b, 0);
+  console.log(`lesson page JavaScript before Start: ${(gzipped / 1024).toFixed(1)} KiB gzipped`);
   expect(gzipped, `JavaScript before Start: ${gzipped} bytes gzipped`).toBeLessThan(150 * 1024);
 
   // The lesson's commands, exercises and hints are all on the page.
   await expect(page.getByRole('heading', { name: 'Exercises' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Run on node1' }).first()).toBeVisible();
+
+  // xterm.js arrives with Start, not before.
+  await lab.start();
+  await expect(page.locator('.xterm')).toHaveCount(1);
+  const withTerminal = (await Promise.all(scripts)).reduce((a, b) => a + b, 0);
+  console.log(
+    `lesson page JavaScript with the terminal open: ${(withTerminal / 1024).toFixed(1)} KiB gzipped`,
+  );
+  expect(withTerminal).toBeGreaterThan(gzipped);
+  await lab.stop();
 });
 
 test('start a sandbox, type in its terminal and run lesson blocks in it', async ({ page }) => {
