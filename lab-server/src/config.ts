@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidConfig } from './errors/catalog.ts';
 import { LabError } from './errors/lab-error.ts';
+import { PROFILE_NAMES, type ProfileName } from './security/profiles.ts';
 
 /** The repository root: recipes, the built site and lessons are found from here. */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -31,6 +32,8 @@ export interface LabConfig {
   previewDomain: string | undefined;
   /** Bearer token required by /metrics when set. */
   metricsToken: string | undefined;
+  /** The security profile (docs/security.md): what the lab promises, and refuses to start without. */
+  profile: ProfileName;
   limits: {
     maxSessions: number;
     maxSessionsPerOwner: number;
@@ -98,6 +101,7 @@ export function loadConfig(env: Env = process.env): LabConfig {
     databaseUrl: env.DOCKSIDE_DATABASE_URL || undefined,
     previewDomain: env.DOCKSIDE_PREVIEW_DOMAIN || undefined,
     metricsToken: env.DOCKSIDE_METRICS_TOKEN || undefined,
+    profile: oneOf(env, 'DOCKSIDE_PROFILE', PROFILE_NAMES, 'trusted'),
     limits: {
       maxSessions: number(env, 'DOCKSIDE_MAX_SESSIONS', 60, 1, 10_000),
       maxSessionsPerOwner: number(env, 'DOCKSIDE_SESSIONS_PER_LEARNER', 3, 1, 100),

@@ -22,6 +22,10 @@ import { assertDiskSpace } from './images/base-image.ts';
 import { prepareLab } from './infra/prepare-lab.ts';
 import { LabMetrics } from './metrics/lab-metrics.ts';
 import { PreviewProxy } from './preview/preview-proxy.ts';
+import { applyFirewall } from './security/firewall.ts';
+import { readHostFacts } from './security/host-facts.ts';
+import { prepareNodeCgroupParent } from './security/node-cgroup.ts';
+import { describeProfile, resolveProfile, type SecurityProfile } from './security/profiles.ts';
 import { DockerProvisioner } from './sessions/docker-provisioner.ts';
 import { SessionEvents } from './sessions/session-events.ts';
 import { SessionManager } from './sessions/session-manager.ts';
@@ -56,12 +60,15 @@ async function startRuntime(
   store: LabStore,
   config: LabConfig,
   logger: Logger,
+  profile: SecurityProfile,
+  nodeCgroupParent: string | undefined,
 ): Promise<FullRuntime & { reconciled: { adopted: string[]; removed: string[] } }> {
   const events = new SessionEvents({ store });
   const provisioner = new DockerProvisioner({
     docker: engine.docker,
     stateDir: config.stateDir,
     nodeImage: 'dockside/node',
+    runtime: { ...profile.node, cgroupParent: nodeCgroupParent },
     limits: {
       memoryBytes: config.limits.nodeMemoryBytes,
       nanoCpus: config.limits.nodeNanoCpus,
@@ -184,6 +191,22 @@ export async function startLab(config: LabConfig, options: StartOptions): Promis
         engine.ipvs ? 'present' : 'absent: Swarm services use dnsrr or host-mode ports here'
       }`,
     );
+    health.detail = 'checking what this host can promise';
+    const facts = await readHostFacts({
+      runtimes: await engineRuntimes(engine),
+      ipvs: engine.ipvs,
+      capabilityWrapper: engine.capabilityWrapper,
+    });
+    const profile = resolveProfile(config.profile, facts);
+    const firewall = await applyFirewall();
+    const nodeCgroupParent = profile.node.privileged ? prepareNodeCgroupParent() : undefined;
+    health.security = { ...describeProfile(profile, facts), firewall };
+    const notPromised = health.security.notPromised;
+    say(
+      `security profile ${profile.name} (${profile.audience}): ${health.security.promises.length} promises kept and tested${
+        notPromised.length ? `; not promised here: ${notPromised.join(', ')}` : ''
+      } (docs/security.md)`,
+    );
     if (options.buildSite !== false) {
       health.detail = 'building the site';
       await ensureSiteBuilt(repoRoot, say);
@@ -197,7 +220,14 @@ export async function startLab(config: LabConfig, options: StartOptions): Promis
     health.detail = 'opening the session store';
     const openedStore = await openLabStore({ databaseUrl: config.databaseUrl, stateDir: config.stateDir });
     store = openedStore;
-    const started = await startRuntime(engine, openedStore, config, app.log as unknown as Logger);
+    const started = await startRuntime(
+      engine,
+      openedStore,
+      config,
+      app.log as unknown as Logger,
+      profile,
+      nodeCgroupParent,
+    );
     runtime = started;
     const { adopted, removed } = started.reconciled;
     if (adopted.length || removed.length) {
@@ -212,4 +242,9 @@ export async function startLab(config: LabConfig, options: StartOptions): Promis
     await stop().catch(() => undefined);
     throw err;
   }
+}
+
+async function engineRuntimes(engine: LabEngine): Promise<string[]> {
+  const info = (await engine.docker.info()) as { Runtimes?: Record<string, unknown> };
+  return Object.keys(info.Runtimes ?? {});
 }

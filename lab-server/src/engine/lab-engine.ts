@@ -106,7 +106,7 @@ export async function connectLabEngine(config: LabConfig, say: Say): Promise<Lab
 function writeWrapper(engineDir: string) {
   return writeRuntimeWrapper(
     join(engineDir, 'runtime'),
-    { dropCapabilities: droppedCapabilities() },
+    { dropCapabilities: droppedCapabilities(), fenceDevices: true },
     { runc: findRunc(), node: process.execPath },
   );
 }

@@ -4,6 +4,12 @@ import { join } from 'node:path';
 /** What the wrapper removes from every container and exec process before runc sees it. */
 export interface RuntimePolicy {
   dropCapabilities: string[];
+  /**
+   * Privileged containers (the nodes) get no block device: none in their /dev, and a device cgroup
+   * that allows character devices only, so a disk made with mknod can be neither read nor mounted.
+   * Docker gives privileged containers every host device and an allow-all device cgroup.
+   */
+  fenceDevices?: boolean;
 }
 
 export interface RuntimeWrapperFiles {
@@ -74,11 +80,25 @@ function editorSource(policy: RuntimePolicy): string {
 // Removes capabilities from an OCI spec (spec) or an exec process file (process). Written by Dockside.
 const fs = require('node:fs');
 const drop = new Set(${JSON.stringify(policy.dropCapabilities)});
+const fenceDevices = ${JSON.stringify(policy.fenceDevices === true)};
 const [mode, file] = process.argv.slice(2);
 try {
   const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
   const proc = mode === 'spec' ? doc.process : doc;
   let changed = false;
+  const linux = mode === 'spec' ? doc.linux : undefined;
+  const rules = linux && linux.resources && linux.resources.devices;
+  const allowsAll = Array.isArray(rules) && rules.some((r) => r.allow && (!r.type || r.type === 'a'));
+  if (fenceDevices && allowsAll) {
+    // Character devices only (tty, null, fuse, tun...); /dev/mem and the like also need CAP_SYS_RAWIO.
+    linux.resources.devices = [
+      { allow: false, access: 'rwm' },
+      { allow: true, type: 'c', access: 'rwm' },
+      { allow: true, type: 'b', access: 'm' },
+    ];
+    if (Array.isArray(linux.devices)) linux.devices = linux.devices.filter((d) => d.type !== 'b');
+    changed = true;
+  }
   const caps = proc && proc.capabilities;
   if (caps) {
     for (const set of Object.keys(caps)) {

@@ -83,6 +83,25 @@ export const InvalidConfig = define<{ variable: string; value: string; expected:
   hint: ({ variable }) => `Fix or unset ${variable}.`,
 });
 
+export const ProfileUnavailable = define<{ profile: string; missing: string[] }>({
+  name: 'ProfileUnavailable',
+  title: 'This host cannot keep the security profile’s promises',
+  message: ({ profile, missing }) =>
+    `The ${profile} security profile cannot start here: it needs ${missing.join('; and ')}.`,
+  hint: ({ profile }) =>
+    profile === 'public'
+      ? 'Install what is missing, or run DOCKSIDE_PROFILE=trusted for learners you know on a disposable host (docs/security.md).'
+      : 'Install what is missing (apt-get install iptables), then start again.',
+});
+
+export const FirewallFailed = define<{ command: string; output: string }>({
+  name: 'FirewallFailed',
+  title: 'The network fences could not be installed',
+  message: ({ command, output }) => `\`${command}\` failed: ${output || 'no output'}.`,
+  hint: () =>
+    'The lab needs root and iptables (with the conntrack and physdev matches) to fence sandboxes; run it as root on a host whose kernel has them.',
+});
+
 export const ManifestInvalid = define<{ file: string; problems: string }>({
   name: 'ManifestInvalid',
   title: 'Invalid image manifest',

@@ -21,6 +21,10 @@ export interface Health {
   missingCapabilities: string[];
   /** Capabilities the wrapper removes from every container, nodes included. */
   droppedCapabilities?: string[];
+  /** The security profile in force: what it promises, what it does not, and what the host gives. */
+  security?: ReturnType<typeof import('../security/profiles.ts').describeProfile> & {
+    firewall: string[];
+  };
   mirror?: { mode: string };
   aptProxy?: { offline: boolean };
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { attachLabServices, detachLabServices } from '../infra/lab-services.ts';
@@ -11,6 +11,16 @@ export interface NodeLimits {
   /** CPU time in units of 1e-9 CPUs (1e9 = one core). */
   nanoCpus: number;
   pids: number;
+  /** Open files per process (RLIMIT_NOFILE) inside the node. */
+  openFiles?: number;
+}
+
+/** How node containers run (from the security profile): privileged under the lab's wrapper, or Sysbox. */
+export interface NodeRuntimeOptions {
+  runtime?: string;
+  privileged: boolean;
+  /** The cgroup nodes are created under (a device fence on cgroup v1, node-cgroup.ts). */
+  cgroupParent?: string;
 }
 
 export interface ProvisionedNode {
@@ -28,6 +38,19 @@ export interface LabelledSandbox {
   volumes: string[];
 }
 
+/** This process's hard RLIMIT_NOFILE, which the engine it started shares. */
+function hardOpenFilesLimit(): number {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const hard = Number(line?.trim().split(/\s+/)[4]);
+    return Number.isFinite(hard) && hard > 0 ? hard : 65_536;
+  } catch {
+    return 65_536;
+  }
+}
+
 const nodeContainerName = (sessionId: string, node: string) => `dockside-${sessionId}-${node}`;
 const nodeVolumeName = (sessionId: string, node: string) => `dockside-${sessionId}-${node}-docker`;
 
@@ -42,6 +65,8 @@ export class DockerProvisioner {
   readonly #image: string;
   readonly #limits: NodeLimits;
   readonly #mirror: string;
+  readonly #runtime: NodeRuntimeOptions;
+  readonly #openFiles: number;
 
   constructor(options: {
     docker: Docker;
@@ -49,7 +74,11 @@ export class DockerProvisioner {
     nodeImage: string;
     limits: NodeLimits;
     mirrorUrl?: string;
+    runtime?: NodeRuntimeOptions;
   }) {
+    this.#runtime = options.runtime ?? { privileged: true };
+    // Without CAP_SYS_RESOURCE (missing on some hosts) a limit can only be lowered, never raised.
+    this.#openFiles = Math.min(options.limits.openFiles ?? 65_536, hardOpenFilesLimit());
     this.docker = options.docker;
     this.#stateDir = options.stateDir;
     this.#image = options.nodeImage;
@@ -124,13 +153,20 @@ export class DockerProvisioner {
       Env: [`DOCKSIDE_MIRROR=${this.#mirror}`],
       Labels: sessionLabels(sessionId, { [LABEL_NODE]: name, [LABEL_ROLE]: 'node' }),
       HostConfig: {
-        Privileged: true,
+        Privileged: this.#runtime.privileged,
+        ...(this.#runtime.runtime ? { Runtime: this.#runtime.runtime } : {}),
+        ...(this.#runtime.cgroupParent ? { CgroupParent: this.#runtime.cgroupParent } : {}),
+        // A cgroup namespace of its own: nested containers' cgroups are created under the node's, so
+        // the node's memory, CPU and pids limits bound them too, and a cgroup v1 hierarchy mounted from
+        // the node is rooted at the node's own cgroup (no host release_agent to write).
+        ...({ CgroupnsMode: 'private' } as object), // API 1.41; missing from @types/dockerode.
         NetworkMode: networkId,
         Binds: [`${volume}:/var/lib/docker`, `${socketDir}:/run/dockside`],
         Memory: this.#limits.memoryBytes,
         MemorySwap: this.#limits.memoryBytes, // No swap beyond the memory limit.
         NanoCpus: this.#limits.nanoCpus,
         PidsLimit: this.#limits.pids,
+        Ulimits: [{ Name: 'nofile', Soft: this.#openFiles, Hard: this.#openFiles }],
         LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } },
       },
       NetworkingConfig: { EndpointsConfig: { [networkId]: { Aliases: [name] } } },
