@@ -42,6 +42,8 @@ export interface LabConfig {
     nodeMemoryBytes: number;
     nodeNanoCpus: number;
     nodePids: number;
+    /** Terminal output the whole lab streams per second, shared by every shell; 0: unlimited. */
+    terminalOutputBytesPerSecond: number;
   };
   times: { idleTimeoutMs: number; maxAgeMs: number; warnBeforeMs: number; sweepIntervalMs: number };
 }
@@ -111,6 +113,7 @@ export function loadConfig(env: Env = process.env): LabConfig {
       nodeMemoryBytes: number(env, 'DOCKSIDE_NODE_MEMORY_MB', 2048, 128, 65_536) * 2 ** 20,
       nodeNanoCpus: Math.round(number(env, 'DOCKSIDE_NODE_CPUS', 1, 0.1, 64) * 1e9),
       nodePids: number(env, 'DOCKSIDE_NODE_PIDS', 2048, 64, 100_000),
+      terminalOutputBytesPerSecond: number(env, 'DOCKSIDE_TERMINAL_OUTPUT_MBPS', 4, 0, 10_000) * 2 ** 20,
     },
     times: {
       idleTimeoutMs: number(env, 'DOCKSIDE_IDLE_MINUTES', 60, 1, 10_080) * 60_000,

@@ -82,7 +82,10 @@ async function startRuntime(
     limits: config.limits,
     times: config.times,
   });
-  const terminals = new TerminalHub({ logger });
+  const terminals = new TerminalHub({
+    logger,
+    outputBytesPerSecond: config.limits.terminalOutputBytesPerSecond,
+  });
   sessions.terminals = terminals;
   const metrics = new LabMetrics({
     sessionsActive: () => sessions.activeCount,

@@ -48,15 +48,25 @@ async function main(): Promise<number> {
         const r = await client.request('POST', '/api/sessions', { template: 'single' });
         const took = performance.now() - start;
         if (r.status === 201) sessions.push({ client, id: r.json.id });
-        return { ok: r.status === 201, took, error: r.status === 201 ? '' : `${r.status} ${r.json?.error ?? r.text}` };
+        return {
+          ok: r.status === 201,
+          took,
+          error: r.status === 201 ? '' : `${r.status} ${r.json?.error ?? r.text}`,
+        };
       }),
     );
     const times = created.filter((c) => c.ok).map((c) => c.took);
     const failures = created.filter((c) => !c.ok);
-    figures.creationMs = { p50: ms(percentile(times, 0.5)), p95: ms(percentile(times, 0.95)), max: ms(Math.max(...times)) };
+    figures.creationMs = {
+      p50: ms(percentile(times, 0.5)),
+      p95: ms(percentile(times, 0.95)),
+      max: ms(Math.max(...times)),
+    };
     figures.allCreatedMs = ms(performance.now() - t0);
     figures.creationFailures = failures.length;
-    log(`${LEARNERS} sandboxes at once: ${JSON.stringify(figures.creationMs)} ms, all in ${figures.allCreatedMs} ms`);
+    log(
+      `${LEARNERS} sandboxes at once: ${JSON.stringify(figures.creationMs)} ms, all in ${figures.allCreatedMs} ms`,
+    );
     checks.push([
       `${LEARNERS} sandboxes created at the same moment`,
       failures.length === 0,
@@ -65,7 +75,9 @@ async function main(): Promise<number> {
 
     // 2. Everyone floods a terminal.
     for (const s of sessions) {
-      const term = new TerminalClient(s.client.websocket(`/api/sessions/${s.id}/nodes/node1/terminal?tab=load`));
+      const term = new TerminalClient(
+        s.client.websocket(`/api/sessions/${s.id}/nodes/node1/terminal?tab=load`),
+      );
       terminals.push(term);
     }
     await Promise.all(terminals.map((t) => t.opened()));
@@ -95,7 +107,9 @@ async function main(): Promise<number> {
     let echoed = 0;
     const echo: number[] = [];
     if (r.status === 201) {
-      const term = new TerminalClient(late.websocket(`/api/sessions/${r.json.id}/nodes/node1/terminal?tab=typing`));
+      const term = new TerminalClient(
+        late.websocket(`/api/sessions/${r.json.id}/nodes/node1/terminal?tab=typing`),
+      );
       await term.opened();
       term.type('stty -echoctl; PS1="$ "\r');
       await term.waitForOutput(/\$ $/, 20_000);
@@ -103,7 +117,11 @@ async function main(): Promise<number> {
         const length = term.output.length;
         const k0 = performance.now();
         term.type('x');
-        const got = await waitFor(() => term.output.length > length, { timeoutMs: 5000, what: 'an echo', intervalMs: 1 })
+        const got = await waitFor(() => term.output.length > length, {
+          timeoutMs: 5000,
+          what: 'an echo',
+          intervalMs: 1,
+        })
           .then(() => true)
           .catch(() => false);
         if (got) {
@@ -121,7 +139,9 @@ async function main(): Promise<number> {
       p99: Math.round(percentile(echo, 0.99) * 10) / 10,
       max: Math.round(Math.max(...echo) * 10) / 10,
     };
-    log(`a learner typing during the flood: echo ${JSON.stringify(figures.echoUnderLoadMs)} ms; created in ${figures.creationUnderFloodMs} ms; floods together ${figures.floodMBps} MB/s`);
+    log(
+      `a learner typing during the flood: echo ${JSON.stringify(figures.echoUnderLoadMs)} ms; created in ${figures.creationUnderFloodMs} ms; floods together ${figures.floodMBps} MB/s`,
+    );
     checks.push([
       'a learner who arrives during the flood gets a sandbox and every keystroke echoed',
       r.status === 201 && echoed === 200,
@@ -138,7 +158,9 @@ async function main(): Promise<number> {
     checks.push(['closing every sandbox leaves no container', left.length === 0, `${left.length} left`]);
     sessions.length = 0;
   } finally {
-    await Promise.all(sessions.map((s) => s.client.request('DELETE', `/api/sessions/${s.id}`).catch(() => undefined)));
+    await Promise.all(
+      sessions.map((s) => s.client.request('DELETE', `/api/sessions/${s.id}`).catch(() => undefined)),
+    );
     await lab.stop();
   }
   for (const [what, passed, detail] of checks) log(`${passed ? '✓' : '✗'} ${what}: ${detail}`);

@@ -67,6 +67,7 @@ export class DockerProvisioner {
   readonly #mirror: string;
   readonly #runtime: NodeRuntimeOptions;
   readonly #openFiles: number;
+  #networkQueue: Promise<unknown> = Promise.resolve();
 
   constructor(options: {
     docker: Docker;
@@ -102,26 +103,39 @@ export class DockerProvisioner {
    * engines inside nodes use (172.17-31.x, 192.168.x, 10.210.0.0/24).
    */
   async createNetwork(sessionId: string): Promise<string> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const subnet = await this.#freeSubnet();
-      try {
-        const network = await this.docker.createNetwork({
-          Name: `dockside-${sessionId}`,
-          // Internal: nodes reach each other and the lab's services, and nothing else.
-          Internal: true,
-          Attachable: true,
-          IPAM: { Driver: 'default', Config: [{ Subnet: subnet, Gateway: subnet.replace(/0\/24$/, '1') }] },
-          Labels: sessionLabels(sessionId, { [LABEL_ROLE]: 'session-network' }),
-        });
-        await attachLabServices(this.docker, network.id);
-        return network.id;
-      } catch (err) {
-        // Another session took the same subnet between our look and our create: try the next one.
-        if (!/overlap/i.test(String((err as { json?: { message?: string } }).json?.message ?? err)))
-          throw err;
+    const id = await this.#allocateNetwork(sessionId);
+    await attachLabServices(this.docker, id);
+    return id;
+  }
+
+  /**
+   * Picks a free /24 and creates the network, one session at a time in this process: a room of
+   * learners pressing Start together would otherwise all pick the same subnet. Another lab process on
+   * the same engine can still race us, hence the retries on "overlaps".
+   */
+  #allocateNetwork(sessionId: string): Promise<string> {
+    const run = this.#networkQueue.then(async () => {
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const subnet = await this.#freeSubnet();
+        try {
+          const network = await this.docker.createNetwork({
+            Name: `dockside-${sessionId}`,
+            // Internal: nodes reach each other and the lab's services, and nothing else.
+            Internal: true,
+            Attachable: true,
+            IPAM: { Driver: 'default', Config: [{ Subnet: subnet, Gateway: subnet.replace(/0\/24$/, '1') }] },
+            Labels: sessionLabels(sessionId, { [LABEL_ROLE]: 'session-network' }),
+          });
+          return network.id;
+        } catch (err) {
+          if (!/overlap/i.test(String((err as { json?: { message?: string } }).json?.message ?? err)))
+            throw err;
+        }
       }
-    }
-    throw new Error('no free subnet for the session network after 5 attempts');
+      throw new Error('no free subnet for the session network after 10 attempts');
+    });
+    this.#networkQueue = run.catch(() => undefined);
+    return run;
   }
 
   async #freeSubnet(): Promise<string> {
@@ -182,7 +196,7 @@ export class DockerProvisioner {
   }
 
   /** Waits until the engine inside a node answers; a node is not ready before that. */
-  async waitForNodeEngine(sessionId: string, node: string, timeoutMs = 30_000): Promise<void> {
+  async waitForNodeEngine(sessionId: string, node: string, timeoutMs = 60_000): Promise<void> {
     const engine = this.nodeEngine(sessionId, node);
     await waitFor(() => engine.ping().then(() => true), {
       timeoutMs,

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { type ErrorDefinition, LabError } from '../errors/lab-error.ts';
 import { FrameCode, TERMINAL_LIMITS, type TerminalStatus } from '../protocol/terminal-frames.ts';
 import { waitFor } from '../util/wait-for.ts';
+import { OutputBudget } from './output-budget.ts';
 import { ReplayBuffer } from './replay-buffer.ts';
 import {
   TerminalAckInvalid,
@@ -50,6 +51,8 @@ export interface TerminalHubOptions {
    * directly. Default true; false (a remote engine) signals shells from inside their container.
    */
   hostSignals?: boolean;
+  /** Output bytes per second the whole hub streams, shared by every shell (output-budget.ts); 0: none. */
+  outputBytesPerSecond?: number;
   logger?: TerminalLogger;
 }
 
@@ -83,6 +86,9 @@ interface Shell {
   /** OUTPUT payload bytes sent to `ws` and not yet acknowledged. */
   unacked: number;
   paused: boolean;
+  /** Waiting for its turn in the shared output budget (independent of `paused`). */
+  throttled: boolean;
+  cancelWait: (() => void) | undefined;
   lastUsed: number;
   /** Why it ended, once it has. */
   ended: string | undefined;
@@ -175,6 +181,7 @@ export class TerminalHub {
   readonly #killGraceMs: number;
   readonly #hostSignals: boolean;
   readonly #logger: TerminalLogger | undefined;
+  readonly #budget: OutputBudget | undefined;
   #bytesIn = 0;
   #bytesOut = 0;
   #disposed = false;
@@ -187,6 +194,8 @@ export class TerminalHub {
     this.#killGraceMs = options.killGraceMs ?? 1000;
     this.#hostSignals = options.hostSignals ?? true;
     this.#logger = options.logger;
+    const rate = options.outputBytesPerSecond ?? 4 * 1024 * 1024;
+    this.#budget = rate > 0 ? new OutputBudget({ bytesPerSecond: rate }) : undefined;
   }
 
   /**
@@ -294,6 +303,7 @@ export class TerminalHub {
   async dispose(): Promise<void> {
     this.#disposed = true;
     await this.#closeWhere(() => true, 'the lab server is stopping', 1001);
+    this.#budget?.dispose();
   }
 
   async #closeWhere(
@@ -365,6 +375,8 @@ export class TerminalHub {
       heldBytes: 0,
       unacked: 0,
       paused: false,
+      throttled: false,
+      cancelWait: undefined,
       lastUsed: Date.now(),
       ended: undefined,
       exiting: false,
@@ -405,6 +417,15 @@ export class TerminalHub {
     s.replay.push(chunk);
     const ws = s.ws;
     if (ws && ws.readyState === OPEN) this.#send(s, ws, chunk);
+    if (this.#budget && !s.throttled && !this.#budget.spend(chunk.length, s)) {
+      s.throttled = true;
+      s.stream.pause();
+      s.cancelWait = this.#budget.wait(() => {
+        s.throttled = false;
+        s.cancelWait = undefined;
+        if (!s.paused && s.ended === undefined) s.stream.resume();
+      });
+    }
   }
 
   #send(s: Shell, ws: WebSocket, data: Buffer): void {
@@ -424,7 +445,7 @@ export class TerminalHub {
     const ws = s.ws;
     if (ws && ws.readyState === OPEN && (s.unacked >= this.#low || ws.bufferedAmount >= this.#low)) return;
     s.paused = false;
-    s.stream.resume();
+    if (!s.throttled) s.stream.resume();
   }
 
   #onFrame(s: Shell, data: Buffer): void {
@@ -557,6 +578,7 @@ export class TerminalHub {
       this.#close(ws, how.closeCode ?? 1000, how.reason);
     }
     s.paused = false;
+    s.cancelWait?.();
     s.stream.destroy();
     s.finished = how.kill
       ? this.#kill(s).catch((err: unknown) =>
