@@ -12,6 +12,9 @@ test('the home page says what Dockside is, lists the tracks and shows the lab re
   await page.locator('dockside-lab-status summary').first().click();
   await expect(page.locator('.lab-status-panel').first()).toContainText(/Docker Engine \d+\.\d+/);
   await expect(page.locator('.lab-status-panel').first()).toContainText(/IPVS/);
+  await expect(page.locator('.lab-status-panel').first()).toContainText(
+    /Security profile “trusted”: \d+ isolation promises/,
+  );
 });
 
 test('a track page lists its lessons in order and links to them', async ({ page }) => {

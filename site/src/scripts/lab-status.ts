@@ -58,6 +58,9 @@ class LabStatus extends HTMLElement {
       }
       if (health.images?.length) lines.push(t('status.images', { n: health.images.length }));
       if (health.status === 'ready') lines.push(t(health.ipvs ? 'status.ipvs.yes' : 'status.ipvs.no'));
+      if (health.security) {
+        lines.push(t('status.profile', { name: health.security.name, n: health.security.promises.length }));
+      }
       panel.replaceChildren(...lines.filter(Boolean).map((line) => el('p', {}, line as string)));
     };
     listeners.add(render);

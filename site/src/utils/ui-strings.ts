@@ -143,6 +143,7 @@ const en = {
   'status.engine.existing': 'an existing engine',
   'status.images': '{n} sandbox images',
   'status.ipvs.yes': 'IPVS present: Swarm’s routing mesh works.',
+  'status.profile': 'Security profile “{name}”: {n} isolation promises, each tested.',
   'status.ipvs.no': 'No IPVS on this host: Swarm lessons use DNS round-robin and host-mode ports.',
   'status.offline.detail': 'Lessons can be read; sandboxes need the lab server (`npm start`).',
   'menu.lessons': 'Lessons',
@@ -299,6 +300,7 @@ const fr: Record<UiKey, string> = {
   'status.engine.existing': 'un moteur existant',
   'status.images': '{n} images de bac à sable',
   'status.ipvs.yes': 'IPVS présent : le routing mesh de Swarm fonctionne.',
+  'status.profile': 'Profil de sécurité « {name} » : {n} promesses d’isolation, chacune testée.',
   'status.ipvs.no':
     'Pas d’IPVS sur cette machine : les leçons Swarm utilisent le DNS round-robin et des ports en mode host.',
   'status.offline.detail':

@@ -96,6 +96,8 @@ export interface LabHealth {
   engine?: { version: string; owned: boolean };
   images: { name: string; tag: string; role: string; publish: string[] }[];
   ipvs: boolean;
+  /** The security profile in force and what it promises (docs/security.md). */
+  security?: { name: string; promises: string[]; notPromised: string[] };
 }
 
 export const labApi = {
