@@ -33,7 +33,7 @@ test('lessons have previous and next links across tracks', async ({ page }) => {
     'href',
     '/history/chroot-to-containers/',
   );
-  await expect(page.getByRole('link', { name: /Next.*Volumes and read-only containers/ })).toBeVisible();
+  await expect(page.getByRole('link', { name: /Next.*Labels and filters/ })).toBeVisible();
 });
 
 test('search finds a lesson by what it teaches', async ({ page }) => {

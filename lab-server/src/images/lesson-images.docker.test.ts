@@ -63,6 +63,15 @@ describe('lesson images', () => {
     expect((await get(url)).body).toContain(`Hostname: ${hostname}`);
   });
 
+  it('registry answers the registry API v2 with an empty catalog', async () => {
+    await using res = new TestResources();
+    const { url } = await serve(res, 'dockside/lessons/registry', 5000);
+    const base = await get(`${url}v2/`);
+    expect(base.status).toBe(200);
+    const catalog = await get(`${url}v2/_catalog`);
+    expect(JSON.parse(catalog.body)).toEqual({ repositories: [] });
+  });
+
   it('redis answers PING', async () => {
     await using res = new TestResources();
     const { container } = await serve(res, 'dockside/lessons/redis', 6379);

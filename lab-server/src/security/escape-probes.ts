@@ -49,6 +49,13 @@ export type Probe = (ctx: ProbeContext) => Promise<Outcome>;
 const ok = (detail: string): Outcome => ({ ok: true, detail });
 const broken = (detail: string): Outcome => ({ ok: false, detail });
 
+/** Where every probe attacks from: the node itself, and a privileged container started inside it. */
+const attackPoints = (ctx: ProbeContext) =>
+  [
+    ['node', ctx.node],
+    ['privileged container', ctx.privileged],
+  ] as const;
+
 /** Runs a check from the node and from a privileged container inside it; both must hold. */
 async function both(
   ctx: ProbeContext,
@@ -56,10 +63,7 @@ async function both(
   judge: (out: string, where: string) => Outcome,
 ): Promise<Outcome> {
   const results: Outcome[] = [];
-  for (const [where, run] of [
-    ['node', ctx.node],
-    ['privileged container', ctx.privileged],
-  ] as const) {
+  for (const [where, run] of attackPoints(ctx)) {
     const r = await run(command, 60_000);
     results.push(judge(`${r.stdout}\n${r.stderr}`, where));
   }
@@ -229,10 +233,7 @@ export const PROBES: Record<PromiseId, Probe> = {
       'done',
       "echo \"TCP $(ss -ltnH 2>/dev/null | awk '{ print $4 }' | grep -cE ':(2375|2376)$')\"",
     ].join('\n');
-    for (const [where, run] of [
-      ['node', ctx.node],
-      ['privileged container', ctx.privileged],
-    ] as const) {
+    for (const [where, run] of attackPoints(ctx)) {
       const r = await run(scan, 60_000);
       const foreign = [...r.stdout.matchAll(/^SOCKET (\S+) (\S+)$/gm)].filter(
         (m) => m[2] !== 'none' && m[2] !== 'null' && m[2] !== own,
@@ -259,10 +260,7 @@ export const PROBES: Record<PromiseId, Probe> = {
       `${a}:7946`,
       `${a}:22`,
     ]);
-    for (const [where, run] of [
-      ['node', ctx.node],
-      ['privileged container', ctx.privileged],
-    ] as const) {
+    for (const [where, run] of attackPoints(ctx)) {
       const r = await run(tcpAttempts(targets), 120_000);
       const hit = reached(r.stdout);
       if (hit.length > 0) return broken(`${where} reached ${hit.join(', ')} in another session`);
@@ -279,10 +277,7 @@ export const PROBES: Record<PromiseId, Probe> = {
       `${ctx.gateway}:${ctx.labPort}`,
       ...ctx.hostListeners.map((l) => `${l.address}:${l.port}`),
     ];
-    for (const [where, run] of [
-      ['node', ctx.node],
-      ['privileged container', ctx.privileged],
-    ] as const) {
+    for (const [where, run] of attackPoints(ctx)) {
       const r = await run(tcpAttempts(targets), 120_000);
       const hit = reached(r.stdout);
       if (hit.length > 0) return broken(`${where} reached the host at ${hit.join(', ')}`);
@@ -297,10 +292,7 @@ export const PROBES: Record<PromiseId, Probe> = {
       return broken('control failed: the metadata stand-in does not answer the host');
     }
     const command = `curl -s -m 3 -o /dev/null http://${ctx.outside.metadata}/latest/meta-data/; echo "CONNECT metadata $?"`;
-    for (const [where, run] of [
-      ['node', ctx.node],
-      ['privileged container', ctx.privileged],
-    ] as const) {
+    for (const [where, run] of attackPoints(ctx)) {
       const r = await run(command);
       if (reached(r.stdout).length > 0) return broken(`${where} reached ${ctx.outside.metadata}`);
     }
@@ -317,10 +309,7 @@ export const PROBES: Record<PromiseId, Probe> = {
     );
     if (reached(allowed.stdout).length !== 2)
       return broken(`the mirror or the package proxy does not answer: ${allowed.stdout}`);
-    for (const [where, run] of [
-      ['node', ctx.node],
-      ['privileged container', ctx.privileged],
-    ] as const) {
+    for (const [where, run] of attackPoints(ctx)) {
       const r = await run(
         `curl -s -m 3 -o /dev/null http://${ctx.outside.internet}/; echo "CONNECT internet $?"; ${tcpAttempts([`${ctx.outside.internet}:443`])}`,
       );
