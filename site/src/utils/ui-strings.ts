@@ -13,7 +13,7 @@ const en = {
     'Press Start to get {what} of your own, next to this lesson. It runs on this lab server, not on your computer, and ends by itself when you leave it idle.',
   'lab.fact.engine': 'Each machine runs its own Docker Engine, with Compose, git, curl, vim and nano.',
   'lab.fact.images':
-    'busybox, debian, nginx, redis, python, node, httpd and dockside/whoami pull from the lab’s mirror; apt-get works through its package cache.',
+    'busybox, debian, nginx, redis, python, node, httpd, registry and dockside/whoami pull from the lab’s mirror; apt-get works through its package cache.',
   'lab.fact.blocks': 'Commands in the lesson have a Run button that types them into a terminal here.',
   'lab.noscript':
     'The sandbox and its terminals need JavaScript. The lesson itself reads fine without it, and every command can be copied.',
@@ -167,7 +167,7 @@ const fr: Record<UiKey, string> = {
     'Appuyez sur Démarrer pour obtenir {what} rien qu’à vous, à côté de cette leçon. Elle tourne sur ce serveur de lab, pas sur votre ordinateur, et s’arrête seule si vous la laissez inactive.',
   'lab.fact.engine': 'Chaque machine a son propre Docker Engine, avec Compose, git, curl, vim et nano.',
   'lab.fact.images':
-    'busybox, debian, nginx, redis, python, node, httpd et dockside/whoami viennent du miroir du lab ; apt-get passe par son cache de paquets.',
+    'busybox, debian, nginx, redis, python, node, httpd, registry et dockside/whoami viennent du miroir du lab ; apt-get passe par son cache de paquets.',
   'lab.fact.blocks': 'Les commandes de la leçon ont un bouton Exécuter qui les tape dans un terminal ici.',
   'lab.noscript':
     'Le bac à sable et ses terminaux ont besoin de JavaScript. La leçon se lit très bien sans, et chaque commande peut être copiée.',
