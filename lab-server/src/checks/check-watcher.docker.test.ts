@@ -103,6 +103,11 @@ describe('watched checks (live feedback)', () => {
     });
     try {
       expect(await watcher.watch(record, 'test/watch-file')).toEqual(['flag']);
+      // The first evaluation (at once, before the file exists) must be over before the file is written.
+      await waitFor(() => (watcher.status(session)?.evaluations ?? 0) >= 1, {
+        timeoutMs: 10_000,
+        what: 'the first evaluation',
+      });
       // Writing a file raises no engine event, and nobody listens: it stays pending.
       await client.sh(session, 'node1', 'echo up > /tmp/flag');
       await new Promise((r) => setTimeout(r, 1200));

@@ -33,6 +33,8 @@ interface Watch {
   poll?: NodeJS.Timeout;
   running: boolean;
   again: boolean;
+  /** Evaluations finished so far. */
+  evaluations: number;
   unsubscribe: () => void;
 }
 
@@ -87,6 +89,7 @@ export class CheckWatcher {
       streams: new Map(),
       running: false,
       again: false,
+      evaluations: 0,
       unsubscribe: () => {},
     };
     this.#watches.set(record.id, watch);
@@ -120,10 +123,10 @@ export class CheckWatcher {
     watch.streams.clear();
   }
 
-  /** The lesson a session watches, if any, and what is still pending (for tests and metrics). */
-  status(sessionId: string): { lesson: string; pending: string[] } | undefined {
+  /** The lesson a session watches, if any, what is still pending, and how often it was evaluated. */
+  status(sessionId: string): { lesson: string; pending: string[]; evaluations: number } | undefined {
     const watch = this.#watches.get(sessionId);
-    return watch && { lesson: watch.lesson, pending: [...watch.pending] };
+    return watch && { lesson: watch.lesson, pending: [...watch.pending], evaluations: watch.evaluations };
   }
 
   dispose(): void {
@@ -220,6 +223,7 @@ export class CheckWatcher {
       this.#o.onError?.(err);
     } finally {
       watch.running = false;
+      watch.evaluations++;
       if (watch.again) this.#schedule(watch);
     }
   }
