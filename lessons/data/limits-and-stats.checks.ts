@@ -1,4 +1,5 @@
 import { defineLessonChecks, fail, pass } from '../../lab-server/src/checks/check-api.ts';
+import { inspectContainer } from '../../lab-server/src/checks/check-helpers.ts';
 
 interface Inspected {
   State: { Running: boolean; OOMKilled: boolean; ExitCode: number };
@@ -15,11 +16,7 @@ export default defineLessonChecks({
   lesson: 'data/limits-and-stats',
   exercises: {
     capped: async (lab) => {
-      const c = (await lab
-        .node('node1')
-        .docker.getContainer('capped')
-        .inspect()
-        .catch(() => undefined)) as Inspected | undefined;
+      const c = await inspectContainer<Inspected>(lab.node('node1'), 'capped');
       if (!c) return fail('there is no container named capped on node1');
       if (!c.State.Running) return fail('capped exists but is not running (docker logs capped says why)');
       const memory = c.HostConfig.Memory;
@@ -31,11 +28,7 @@ export default defineLessonChecks({
       return pass(`capped runs with 64 MiB of memory and ${cpus} CPU`);
     },
     'oom-killed': async (lab) => {
-      const c = (await lab
-        .node('node1')
-        .docker.getContainer('hog')
-        .inspect()
-        .catch(() => undefined)) as Inspected | undefined;
+      const c = await inspectContainer<Inspected>(lab.node('node1'), 'hog');
       if (!c) return fail('there is no container named hog on node1 (run it without --rm, to inspect it)');
       if (c.HostConfig.Memory === 0 || c.HostConfig.Memory > 32 * MiB) {
         return fail(

@@ -1,4 +1,5 @@
 import { type CheckContext, defineLessonChecks, fail, pass } from '../../lab-server/src/checks/check-api.ts';
+import { inspectContainer } from '../../lab-server/src/checks/check-helpers.ts';
 
 interface Inspected {
   State: { Running: boolean };
@@ -6,11 +7,7 @@ interface Inspected {
 }
 
 async function container(lab: CheckContext, name: string): Promise<Inspected | undefined> {
-  return (await lab
-    .node('node1')
-    .docker.getContainer(name)
-    .inspect()
-    .catch(() => undefined)) as Inspected | undefined;
+  return await inspectContainer<Inspected>(lab.node('node1'), name);
 }
 
 /** Sizes as Docker's log options write them: 1m, 1024k, 1000000. */

@@ -1,4 +1,5 @@
 import { defineLessonChecks, fail, pass } from '../../lab-server/src/checks/check-api.ts';
+import { imageMatches, inspectContainer } from '../../lab-server/src/checks/check-helpers.ts';
 
 interface Inspected {
   State: { Running: boolean };
@@ -7,20 +8,14 @@ interface Inspected {
   Mounts: { Type: string; Name?: string; Destination: string }[];
 }
 
-const fromImage = (image: string, wanted: string) =>
-  new RegExp(`^(docker\\.io/)?(library/)?${wanted}(:.*)?$`).test(image);
-
 export default defineLessonChecks({
   lesson: 'data/volumes-and-read-only',
   exercises: {
     'data-survives': async (lab) => {
       const node = lab.node('node1');
-      const cache = (await node.docker
-        .getContainer('cache')
-        .inspect()
-        .catch(() => undefined)) as Inspected | undefined;
+      const cache = await inspectContainer<Inspected>(node, 'cache');
       if (!cache) return fail('there is no container named cache on node1');
-      if (!fromImage(cache.Config.Image, 'redis'))
+      if (!imageMatches(cache.Config.Image, 'redis'))
         return fail(`cache runs ${cache.Config.Image}, redis expected`);
       if (!cache.State.Running)
         return fail('container cache exists but is not running (docker logs cache says why)');
@@ -50,10 +45,7 @@ export default defineLessonChecks({
     },
     'read-only-site': async (lab) => {
       const node = lab.node('node1');
-      const inspected = (await node.docker
-        .getContainer('static')
-        .inspect()
-        .catch(() => undefined)) as Inspected | undefined;
+      const inspected = await inspectContainer<Inspected>(node, 'static');
       if (!inspected) return fail('there is no container named static on node1');
       if (!inspected.State.Running)
         return fail('container static exists but is not running (docker logs static)');

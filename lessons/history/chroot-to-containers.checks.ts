@@ -1,5 +1,5 @@
 import { defineLessonChecks, fail, pass } from '../../lab-server/src/checks/check-api.ts';
-import { fileContains } from '../../lab-server/src/checks/check-helpers.ts';
+import { fileContains, imageMatches, inspectContainer } from '../../lab-server/src/checks/check-helpers.ts';
 
 interface Inspected {
   State: { Running: boolean };
@@ -11,13 +11,9 @@ export default defineLessonChecks({
   exercises: {
     'chroot-file': fileContains({ node: 'node1', path: '/srv/chroot/hello.txt', text: '1979' }),
     'namespaced-box': async (lab) => {
-      const container = (await lab
-        .node('node1')
-        .docker.getContainer('jail')
-        .inspect()
-        .catch(() => undefined)) as Inspected | undefined;
+      const container = await inspectContainer<Inspected>(lab.node('node1'), 'jail');
       if (!container) return fail('there is no container named jail on node1 (docker ps -a lists them)');
-      if (!/^(docker\.io\/)?(library\/)?busybox(:.*)?$/.test(container.Config.Image)) {
+      if (!imageMatches(container.Config.Image, 'busybox')) {
         return fail(`container jail runs ${container.Config.Image}, busybox expected`);
       }
       if (!container.State.Running) {

@@ -1,4 +1,5 @@
 import { defineLessonChecks, fail, pass } from '../../lab-server/src/checks/check-api.ts';
+import { imageMatches, inspectContainer } from '../../lab-server/src/checks/check-helpers.ts';
 
 interface Inspected {
   State: { Running: boolean };
@@ -6,9 +7,6 @@ interface Inspected {
   NetworkSettings: { Networks: Record<string, { IPAddress: string }> };
   HostConfig: { PortBindings?: Record<string, { HostPort: string }[] | null> };
 }
-
-const fromImage = (image: string, wanted: string) =>
-  new RegExp(`^(docker\\.io/)?(library/)?${wanted}(:.*)?$`).test(image);
 
 export default defineLessonChecks({
   lesson: 'networking/user-defined-networks',
@@ -22,24 +20,19 @@ export default defineLessonChecks({
       if (network?.Name !== 'shop') return fail('there is no network named shop on node1');
       if (network.Driver !== 'bridge')
         return fail(`network shop uses the ${network.Driver} driver, bridge expected`);
-      const db = (await docker
-        .getContainer('db')
-        .inspect()
-        .catch(() => undefined)) as Inspected | undefined;
+      const db = await inspectContainer<Inspected>(lab.node('node1'), 'db');
       if (!db) return fail('there is no container named db on node1');
-      if (!fromImage(db.Config.Image, 'redis')) return fail(`db runs ${db.Config.Image}, redis expected`);
+      if (!imageMatches(db.Config.Image, 'redis')) return fail(`db runs ${db.Config.Image}, redis expected`);
       if (!db.State.Running) return fail('container db exists but is not running');
       if (!db.NetworkSettings.Networks.shop) return fail('db runs, but is not attached to the network shop');
       return pass('db runs Redis on the network shop');
     },
     'web-finds-db': async (lab) => {
       const node = lab.node('node1');
-      const web = (await node.docker
-        .getContainer('web')
-        .inspect()
-        .catch(() => undefined)) as Inspected | undefined;
+      const web = await inspectContainer<Inspected>(node, 'web');
       if (!web) return fail('there is no container named web on node1');
-      if (!fromImage(web.Config.Image, 'nginx')) return fail(`web runs ${web.Config.Image}, nginx expected`);
+      if (!imageMatches(web.Config.Image, 'nginx'))
+        return fail(`web runs ${web.Config.Image}, nginx expected`);
       if (!web.State.Running) return fail('container web exists but is not running');
       if (!web.NetworkSettings.Networks.shop)
         return fail('web runs, but is not attached to the network shop');

@@ -1,4 +1,5 @@
 import { defineLessonChecks, fail, pass } from '../../lab-server/src/checks/check-api.ts';
+import { imageMatches, inspectContainer } from '../../lab-server/src/checks/check-helpers.ts';
 
 interface Inspected {
   State: { Running: boolean };
@@ -13,12 +14,9 @@ export default defineLessonChecks({
   exercises: {
     'registry-running': async (lab) => {
       const node = lab.node('node1');
-      const c = (await node.docker
-        .getContainer('registry')
-        .inspect()
-        .catch(() => undefined)) as Inspected | undefined;
+      const c = await inspectContainer<Inspected>(node, 'registry');
       if (!c) return fail('there is no container named registry on node1');
-      if (!/^(docker\.io\/)?(library\/)?registry(:.*)?$/.test(c.Config.Image)) {
+      if (!imageMatches(c.Config.Image, 'registry')) {
         return fail(`registry runs ${c.Config.Image}, the registry image expected`);
       }
       if (!c.State.Running) return fail('registry exists but is not running (docker logs registry says why)');

@@ -11,6 +11,7 @@ import * as chromeLauncher from 'chrome-launcher';
 import lighthouse, { desktopConfig, type Flags } from 'lighthouse';
 import { loadConfig } from '../config.ts';
 import { startLab } from '../lab.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../testing/chromium.ts';
 
 const log = (line: string) => process.stderr.write(`lighthouse: ${line}\n`);
 const PAGES = { home: '/', lesson: '/images/dockerfile-basics/' } as const;
@@ -22,17 +23,8 @@ async function main(): Promise<number> {
   const db = join(mkdtempSync(join(tmpdir(), 'dockside-lighthouse-')), 'lab.sqlite');
   const lab = await startLab({ ...config, databaseUrl: `sqlite:${db}` }, { say: log, buildSite: true });
   const chrome = await chromeLauncher.launch({
-    chromePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
-    chromeFlags: [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    chromePath: CHROMIUM_PATH,
+    chromeFlags: ['--headless=new', ...CHROMIUM_ARGS],
   });
   const scores: Record<string, Record<string, number>> = {};
   const problems: string[] = [];

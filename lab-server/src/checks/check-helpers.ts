@@ -1,7 +1,7 @@
 /**
  * Declarative shortcuts for the common checks. Each returns a Check; a lesson can mix them with code.
  */
-import { type Check, type CheckContext, fail, pass } from './check-api.ts';
+import { type Check, type CheckContext, type CheckNode, fail, pass } from './check-api.ts';
 
 interface ContainerSummary {
   Image: string;
@@ -11,7 +11,11 @@ interface ContainerSummary {
   Labels: Record<string, string>;
 }
 
-const imageMatches = (actual: string, wanted: string) => {
+/**
+ * Whether an image reference names `wanted`: `redis` matches `redis`, `redis:7`, `docker.io/library/redis`
+ * and `redis@sha256:...`; `redis:7` matches only that tag.
+ */
+export const imageMatches = (actual: string, wanted: string) => {
   const strip = (s: string) => s.replace(/^docker\.io\//, '').replace(/^library\//, '');
   const a = strip(actual);
   const w = strip(wanted);
@@ -19,6 +23,14 @@ const imageMatches = (actual: string, wanted: string) => {
     a === w || a === `${w}:latest` || a.startsWith(`${w}@`) || (a.startsWith(`${w}:`) && !w.includes(':'))
   );
 };
+
+/** A container's inspect data, or undefined when the node has no container of that name. */
+export async function inspectContainer<T>(node: CheckNode, name: string): Promise<T | undefined> {
+  return (await node.docker
+    .getContainer(name)
+    .inspect()
+    .catch(() => undefined)) as T | undefined;
+}
 
 /** A container from `image` runs on `node`, optionally publishing `publishedPort`. */
 export function containerRunning(options: {
