@@ -42,10 +42,21 @@ export interface LabConfig {
     nodeMemoryBytes: number;
     nodeNanoCpus: number;
     nodePids: number;
+    /** Size of each node's /var/lib/docker file system (Docker storage inside the node). */
+    nodeDiskBytes: number;
+    /** What a node may write outside /var/lib/docker (its own files) before the watchdog stops it. */
+    nodeFilesBytes: number;
     /** Terminal output the whole lab streams per second, shared by every shell; 0: unlimited. */
     terminalOutputBytesPerSecond: number;
   };
-  times: { idleTimeoutMs: number; maxAgeMs: number; warnBeforeMs: number; sweepIntervalMs: number };
+  times: {
+    idleTimeoutMs: number;
+    maxAgeMs: number;
+    warnBeforeMs: number;
+    sweepIntervalMs: number;
+    /** How often the disk watchdog measures what each node wrote outside /var/lib/docker. */
+    diskWatchIntervalMs: number;
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -113,6 +124,8 @@ export function loadConfig(env: Env = process.env): LabConfig {
       nodeMemoryBytes: number(env, 'DOCKSIDE_NODE_MEMORY_MB', 2048, 128, 65_536) * 2 ** 20,
       nodeNanoCpus: Math.round(number(env, 'DOCKSIDE_NODE_CPUS', 1, 0.1, 64) * 1e9),
       nodePids: number(env, 'DOCKSIDE_NODE_PIDS', 2048, 64, 100_000),
+      nodeDiskBytes: Math.round(number(env, 'DOCKSIDE_NODE_DISK_GB', 10, 0.25, 1024) * 2 ** 30),
+      nodeFilesBytes: Math.round(number(env, 'DOCKSIDE_NODE_FILES_GB', 2, 0.25, 1024) * 2 ** 30),
       terminalOutputBytesPerSecond: number(env, 'DOCKSIDE_TERMINAL_OUTPUT_MBPS', 4, 0, 10_000) * 2 ** 20,
     },
     times: {
@@ -120,6 +133,7 @@ export function loadConfig(env: Env = process.env): LabConfig {
       maxAgeMs: number(env, 'DOCKSIDE_MAX_AGE_MINUTES', 240, 1, 10_080) * 60_000,
       warnBeforeMs: 5 * 60_000,
       sweepIntervalMs: 10_000,
+      diskWatchIntervalMs: number(env, 'DOCKSIDE_DISK_WATCH_SECONDS', 10, 0.5, 3600) * 1000,
     },
   };
 }

@@ -26,7 +26,9 @@ import { applyFirewall } from './security/firewall.ts';
 import { readHostFacts } from './security/host-facts.ts';
 import { prepareNodeCgroupParent } from './security/node-cgroup.ts';
 import { describeProfile, resolveProfile, type SecurityProfile } from './security/profiles.ts';
+import { DiskWatchdog } from './sessions/disk-watchdog.ts';
 import { DockerProvisioner } from './sessions/docker-provisioner.ts';
+import { NodeDisks } from './sessions/node-disks.ts';
 import { SessionEvents } from './sessions/session-events.ts';
 import { SessionManager } from './sessions/session-manager.ts';
 import { ensureSiteBuilt } from './site-build.ts';
@@ -62,13 +64,18 @@ async function startRuntime(
   logger: Logger,
   profile: SecurityProfile,
   nodeCgroupParent: string | undefined,
+  nodeDisks: boolean,
 ): Promise<FullRuntime & { reconciled: { adopted: string[]; removed: string[] } }> {
   const events = new SessionEvents({ store });
+  const disks = nodeDisks
+    ? new NodeDisks({ root: join(config.stateDir, 'disks'), capBytes: config.limits.nodeDiskBytes })
+    : undefined;
   const provisioner = new DockerProvisioner({
     docker: engine.docker,
     stateDir: config.stateDir,
     nodeImage: 'dockside/node',
     runtime: { ...profile.node, cgroupParent: nodeCgroupParent },
+    disks,
     limits: {
       memoryBytes: config.limits.nodeMemoryBytes,
       nanoCpus: config.limits.nodeNanoCpus,
@@ -124,7 +131,20 @@ async function startRuntime(
   });
   logger.info({ lessons }, 'lesson checks loaded');
   const reconciled = await sessions.start({ sweepIntervalMs: config.times.sweepIntervalMs });
-  return { sessions, events, terminals, preview, metrics, checks, watcher, store, reconciled };
+  const diskWatchdog = nodeDisks
+    ? new DiskWatchdog({
+        docker: engine.docker,
+        nodes: () => sessions.watchedNodes(),
+        capBytes: config.limits.nodeFilesBytes,
+        onOverCap: (node, found) => {
+          logger.warn({ ...node, ...found }, 'a node wrote past its disk cap: stopped');
+          return sessions.stopOverDiskCap(node, found);
+        },
+        onError: (err) => logger.warn({ err }, 'the disk watchdog could not measure a node'),
+      })
+    : undefined;
+  diskWatchdog?.start(config.times.diskWatchIntervalMs);
+  return { sessions, events, terminals, preview, metrics, checks, watcher, store, reconciled, diskWatchdog };
 }
 
 export async function startLab(config: LabConfig, options: StartOptions): Promise<Lab> {
@@ -167,6 +187,7 @@ export async function startLab(config: LabConfig, options: StartOptions): Promis
     stopped = true;
     await app.close().catch(() => undefined);
     runtime?.watcher.dispose();
+    runtime?.diskWatchdog?.dispose();
     await runtime?.sessions.dispose().catch(() => undefined);
     await runtime?.terminals.dispose();
     runtime?.preview.dispose();
@@ -199,6 +220,7 @@ export async function startLab(config: LabConfig, options: StartOptions): Promis
       runtimes: await engineRuntimes(engine),
       ipvs: engine.ipvs,
       capabilityWrapper: engine.capabilityWrapper,
+      local: engine.host.startsWith('unix://'),
     });
     const profile = resolveProfile(config.profile, facts);
     const firewall = await applyFirewall();
@@ -230,6 +252,7 @@ export async function startLab(config: LabConfig, options: StartOptions): Promis
       app.log as unknown as Logger,
       profile,
       nodeCgroupParent,
+      facts.nodeDisks,
     );
     runtime = started;
     const { adopted, removed } = started.reconciled;

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { isLabError } from '../errors/lab-error.ts';
 import type { LabMetrics } from '../metrics/lab-metrics.ts';
 import type { PreviewProxy } from '../preview/preview-proxy.ts';
+import type { DiskWatchdog } from '../sessions/disk-watchdog.ts';
 import type { TerminalHub } from '../terminals/terminal-hub.ts';
 import { apiRoutes, type LabRuntime } from './api-routes.ts';
 import type { HealthSource } from './health.ts';
@@ -17,6 +18,8 @@ export interface FullRuntime extends LabRuntime {
   terminals: TerminalHub;
   preview: PreviewProxy;
   metrics: LabMetrics;
+  /** Stops nodes whose own files grow past their cap (where the lab gives nodes disks). */
+  diskWatchdog?: DiskWatchdog;
 }
 
 export interface HttpServerOptions {

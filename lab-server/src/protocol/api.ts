@@ -58,6 +58,8 @@ export interface NodeView {
   state: string;
   address: string;
   ports: PublishedPort[];
+  /** How full the node's /var/lib/docker is (its own file system of a fixed size), when it has one. */
+  disk?: { usedBytes: number; capBytes: number };
 }
 
 export interface SessionView {
@@ -98,6 +100,7 @@ export interface SessionEvent {
     | 'node-up'
     | 'node-down'
     | 'node-oom'
+    | 'node-disk-full'
     | 'expiry-warning'
     | 'extended'
     | 'session-ended'

@@ -20,6 +20,11 @@ export interface HostFacts {
   ipvs: boolean;
   /** Whether the lab's runtime wrapper (capability and device removal) is the engine's default runtime. */
   runtimeWrapper: boolean;
+  /**
+   * Whether the lab can give each node a disk of its own (root, loop devices, mkfs.ext4), and watch
+   * node files on the engine's storage (an engine on this machine): the disk cap needs both.
+   */
+  nodeDisks: boolean;
 }
 
 const read = (path: string) => {
@@ -34,6 +39,8 @@ export async function readHostFacts(engine: {
   runtimes: string[];
   ipvs: boolean;
   capabilityWrapper: boolean;
+  /** The engine runs on this machine (a unix socket), so its storage is the lab's to measure. */
+  local: boolean;
 }): Promise<HostFacts> {
   const iptables = await runCommand('iptables', ['-w', '-S', 'INPUT'])
     .then((r) => r.code === 0)
@@ -47,5 +54,10 @@ export async function readHostFacts(engine: {
     iptables,
     ipvs: engine.ipvs,
     runtimeWrapper: engine.capabilityWrapper,
+    nodeDisks:
+      engine.local &&
+      process.getuid?.() === 0 &&
+      existsSync('/dev/loop-control') &&
+      ['/usr/sbin/mkfs.ext4', '/sbin/mkfs.ext4'].some((p) => existsSync(p)),
   };
 }

@@ -12,13 +12,14 @@ const thisHost: HostFacts = {
   iptables: true,
   ipvs: false,
   runtimeWrapper: true,
+  nodeDisks: true,
 };
 
 describe('security profiles', () => {
   it('runs trusted here and lists what it does not promise', () => {
     const profile = resolveProfile('trusted', thisHost);
     const described = describeProfile(profile, thisHost);
-    expect(described.notPromised).toEqual(['proc-writes', 'disk']);
+    expect(described.notPromised).toEqual(['proc-writes']);
     expect(described.promises).toContain('host-devices');
     expect([...described.promises, ...described.notPromised].sort()).toEqual([...PROMISE_IDS].sort());
   });
@@ -43,6 +44,11 @@ describe('security profiles', () => {
     expect(() => resolveProfile('trusted', { ...thisHost, runtimeWrapper: false })).toThrow(
       /runtime wrapper/,
     );
+  });
+
+  it('promises no disk cap where the lab cannot give nodes disks of their own', () => {
+    const facts = { ...thisHost, nodeDisks: false };
+    expect(describeProfile(resolveProfile('trusted', facts), facts).notPromised).toContain('disk');
   });
 
   it('does not promise the device fence on cgroup v2, where a node could swap its eBPF program', () => {

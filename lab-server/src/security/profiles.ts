@@ -58,6 +58,8 @@ const TRUSTED: SecurityProfile = {
     'egress',
     'memory',
     'pids',
+    // Node disks and the watchdog need root and loop devices (host-facts.ts).
+    ...(facts.nodeDisks ? (['disk'] as const) : []),
     'cpu',
     'cleanup',
   ],
@@ -77,7 +79,7 @@ const PUBLIC: SecurityProfile = {
       : ['the Sysbox runtime (sysbox-runc registered with the engine), so that nodes need no --privileged']),
     ...(facts.iptables ? [] : ['iptables, for the network fences (Debian package iptables)']),
   ],
-  promises: () => PROMISE_IDS.filter((p) => p !== 'disk'),
+  promises: (facts) => PROMISE_IDS.filter((p) => p !== 'disk' || facts.nodeDisks),
   node: { runtime: 'sysbox-runc', privileged: false },
 };
 

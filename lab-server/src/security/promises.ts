@@ -24,7 +24,7 @@ export const PROMISES = {
   egress: 'Nothing outside the sandbox is reachable, except the lab’s hub mirror and package proxy.',
   memory: 'A memory bomb is killed inside its own node; the lab and other sessions carry on.',
   pids: 'A fork bomb stops at its node’s process limit; the lab and other sessions carry on.',
-  disk: 'A node cannot fill the host’s disk: its writes stop at its disk cap.',
+  disk: 'A node cannot fill the host’s disk: Docker storage inside it stops at its disk cap, and a node whose own files grow past theirs is stopped.',
   cpu: "A CPU spin and a `yes` flood in one session leave another learner's terminal responsive.",
   cleanup:
     'A session that expires or is closed, and a lab server killed with SIGKILL and started again, leave no labelled container, network or volume behind.',

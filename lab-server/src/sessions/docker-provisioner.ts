@@ -4,6 +4,7 @@ import Docker from 'dockerode';
 import { attachLabServices, detachLabServices } from '../infra/lab-services.ts';
 import { waitFor } from '../util/wait-for.ts';
 import { LABEL_NODE, LABEL_ROLE, LABEL_SESSION, sessionLabels } from './labels.ts';
+import type { NodeDisks } from './node-disks.ts';
 
 /** What one node may use; enforced by the engine (cgroups). */
 export interface NodeLimits {
@@ -67,6 +68,7 @@ export class DockerProvisioner {
   readonly #mirror: string;
   readonly #runtime: NodeRuntimeOptions;
   readonly #openFiles: number;
+  readonly #disks: NodeDisks | undefined;
   #networkQueue: Promise<unknown> = Promise.resolve();
 
   constructor(options: {
@@ -76,7 +78,10 @@ export class DockerProvisioner {
     limits: NodeLimits;
     mirrorUrl?: string;
     runtime?: NodeRuntimeOptions;
+    /** Each node's /var/lib/docker on a file system of its own size (node-disks.ts); else a volume. */
+    disks?: NodeDisks;
   }) {
+    this.#disks = options.disks;
     this.#runtime = options.runtime ?? { privileged: true };
     // Without CAP_SYS_RESOURCE (missing on some hosts) a limit can only be lowered, never raised.
     this.#openFiles = Math.min(options.limits.openFiles ?? 65_536, hardOpenFilesLimit());
@@ -155,12 +160,17 @@ export class DockerProvisioner {
   async createNode(sessionId: string, networkId: string, name: string): Promise<ProvisionedNode> {
     const socketDir = this.socketDir(sessionId, name);
     mkdirSync(socketDir, { recursive: true });
-    const volume = nodeVolumeName(sessionId, name);
-    await this.docker.createVolume({
-      Name: volume,
-      Labels: sessionLabels(sessionId, { [LABEL_NODE]: name, [LABEL_ROLE]: 'node-volume' }),
-    });
-    const container = await this.docker.createContainer({
+    let dockerStorage: string;
+    if (this.#disks) {
+      dockerStorage = await this.#disks.create(sessionId, name);
+    } else {
+      dockerStorage = nodeVolumeName(sessionId, name);
+      await this.docker.createVolume({
+        Name: dockerStorage,
+        Labels: sessionLabels(sessionId, { [LABEL_NODE]: name, [LABEL_ROLE]: 'node-volume' }),
+      });
+    }
+    const container = await this.#createNodeContainer(sessionId, name, {
       name: nodeContainerName(sessionId, name),
       Hostname: name,
       Image: this.#image,
@@ -175,7 +185,7 @@ export class DockerProvisioner {
         // the node is rooted at the node's own cgroup (no host release_agent to write).
         ...({ CgroupnsMode: 'private' } as object), // API 1.41; missing from @types/dockerode.
         NetworkMode: networkId,
-        Binds: [`${volume}:/var/lib/docker`, `${socketDir}:/run/dockside`],
+        Binds: [`${dockerStorage}:/var/lib/docker`, `${socketDir}:/run/dockside`],
         Memory: this.#limits.memoryBytes,
         MemorySwap: this.#limits.memoryBytes, // No swap beyond the memory limit.
         NanoCpus: this.#limits.nanoCpus,
@@ -187,6 +197,16 @@ export class DockerProvisioner {
     });
     await container.start();
     return { name, containerId: container.id, address: await this.nodeAddress(container.id) };
+  }
+
+  /** Creates a node container; if the engine refuses, the node's disk made for it goes too. */
+  async #createNodeContainer(sessionId: string, name: string, spec: Docker.ContainerCreateOptions) {
+    try {
+      return await this.docker.createContainer(spec);
+    } catch (err) {
+      await this.#disks?.remove(sessionId, name).catch(() => undefined);
+      throw err;
+    }
   }
 
   async nodeAddress(containerId: string): Promise<string> {
@@ -211,7 +231,24 @@ export class DockerProvisioner {
       .remove({ force: true, v: true })
       .catch(ignoreMissing);
     await this.docker.getVolume(nodeVolumeName(sessionId, name)).remove().catch(ignoreMissing);
+    await this.#disks?.remove(sessionId, name);
     rmSync(this.socketDir(sessionId, name), { recursive: true, force: true });
+  }
+
+  /** Starts a stopped node (after an engine or host restart), its disk mounted first. */
+  async startNode(sessionId: string, name: string, containerId: string): Promise<void> {
+    await this.#disks?.ensureMounted(sessionId, name);
+    await this.docker
+      .getContainer(containerId)
+      .start()
+      .catch((err: { statusCode?: number }) => {
+        if (err.statusCode !== 304) throw err; // 304: already running.
+      });
+  }
+
+  /** How full a node's /var/lib/docker is, when it has a disk of its own. */
+  diskUsage(sessionId: string, name: string) {
+    return this.#disks?.usage(sessionId, name);
   }
 
   /** Removes everything labelled with the session: containers, volumes, the network, socket folders. */
@@ -232,6 +269,7 @@ export class DockerProvisioner {
       await detachLabServices(this.docker, network.Id);
       await this.docker.getNetwork(network.Id).remove().catch(ignoreMissing);
     }
+    await this.#disks?.removeSession(sessionId);
     rmSync(join(this.#stateDir, 'sessions', sessionId), { recursive: true, force: true });
   }
 
@@ -269,6 +307,8 @@ export class DockerProvisioner {
       const id = v.Labels?.[LABEL_SESSION];
       if (id) entry(id).volumes.push(v.Name);
     }
+    // Disks whose node container never came (a lab killed in between) belong to a sandbox too.
+    for (const id of this.#disks?.sessions() ?? []) entry(id);
     return [...byId.values()];
   }
 }

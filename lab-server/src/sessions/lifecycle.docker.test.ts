@@ -59,7 +59,13 @@ describe('session lifecycle', () => {
   it('warns before the idle deadline, then ends the session and removes everything it had', async () => {
     const base = loadConfig();
     const lab = await startTestLab({
-      times: { idleTimeoutMs: 6_000, maxAgeMs: 60_000, warnBeforeMs: 4_000, sweepIntervalMs: 250 },
+      times: {
+        ...base.times,
+        idleTimeoutMs: 6_000,
+        maxAgeMs: 60_000,
+        warnBeforeMs: 4_000,
+        sweepIntervalMs: 250,
+      },
     });
     try {
       const client = new LabClient(lab.url);

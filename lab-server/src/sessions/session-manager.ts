@@ -12,6 +12,7 @@ import {
 import { LabError } from '../errors/lab-error.ts';
 import type { NodeView, PublishedPort, SessionView } from '../protocol/api.ts';
 import type { LabStore, NodeRecord, SessionRecord } from '../storage/lab-store.ts';
+import type { OverCap, WatchedNode } from './disk-watchdog.ts';
 import type { DockerProvisioner } from './docker-provisioner.ts';
 import { type ExecResult, execInContainer } from './node-exec.ts';
 import type { SessionEvents } from './session-events.ts';
@@ -143,11 +144,7 @@ export class SessionManager {
       }
       // The engine may have restarted (nodes stopped): bring the nodes back; their Swarm state is on disk.
       for (const c of sandbox.containers) {
-        if (!c.running)
-          await this.#provisioner.docker
-            .getContainer(c.id)
-            .start()
-            .catch(() => undefined);
+        if (!c.running) await this.#provisioner.startNode(record.id, c.node, c.id).catch(() => undefined);
       }
       this.#sessions.set(record.id, record);
       known.delete(record.id);
@@ -361,6 +358,30 @@ export class SessionManager {
     });
   }
 
+  /** Every node of every ready session, for the disk watchdog. */
+  watchedNodes(): WatchedNode[] {
+    return [...this.#sessions.values()]
+      .filter((s) => s.state === 'ready')
+      .flatMap((s) => s.nodes.map((n) => ({ sessionId: s.id, node: n.name, containerId: n.containerId })));
+  }
+
+  /**
+   * Stops a node that wrote past its disk cap (disk-watchdog.ts) and tells the learner why and what to
+   * do; the node stays down until they restart it.
+   */
+  async stopOverDiskCap(target: WatchedNode, found: OverCap): Promise<void> {
+    const record = this.#sessions.get(target.sessionId);
+    if (!record) return;
+    await this.killNode(record, target.node);
+    const gb = (bytes: number) => (bytes / 2 ** 30).toFixed(1);
+    await this.#events.publish(record.id, 'node-disk-full', {
+      node: target.node,
+      usedBytes: found.usedBytes,
+      capBytes: found.capBytes,
+      message: `${target.node} was stopped: its own files (outside /var/lib/docker) take ${gb(found.usedBytes)} GiB, more than the ${gb(found.capBytes)} GiB a node may use. Restart it and delete what you do not need.`,
+    });
+  }
+
   async exec(
     record: SessionRecord,
     name: string,
@@ -480,7 +501,8 @@ export class SessionManager {
       );
       ports = ports.filter((p, i) => ports.findIndex((q) => q.port === p.port) === i);
     }
-    return { name: node.name, role: node.role, state, address, ports };
+    const disk = this.#provisioner.diskUsage(record.id, node.name);
+    return { name: node.name, role: node.role, state, address, ports, ...(disk ? { disk } : {}) };
   }
 
   async #reachableManager(record: SessionRecord): Promise<SwarmMember> {
