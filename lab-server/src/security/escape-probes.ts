@@ -37,6 +37,14 @@ export interface ProbeContext {
   /** Whether the node's pids cgroup refused a fork at its limit (pids.events on the host). */
   pidsLimitHit(node: string): Promise<boolean>;
   killAttackerNode(node: string): Promise<void>;
+  /** The caps the lab was started with: a node's /var/lib/docker, and its own files outside it. */
+  disk: { dockerBytes: number; filesBytes: number };
+  /** The state of a node of the attacking session (running, exited, ...). */
+  attackerNodeState(node: string): Promise<string>;
+  /** Events of the attacking session so far. */
+  attackerEvents(): Promise<{ type: string; data: Record<string, unknown> }[]>;
+  /** Bytes free on the host's file system that holds the lab's state. */
+  hostFreeBytes(): number;
 }
 
 export interface Outcome {
@@ -362,8 +370,69 @@ export const PROBES: Record<PromiseId, Probe> = {
   },
 
   disk: async (ctx) => {
-    const r = await ctx.node('df -k /var/lib/docker | tail -1');
-    return broken(`no disk cap to test: /var/lib/docker is ${r.stdout.trim()}`);
+    const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
+    const hostBefore = ctx.hostFreeBytes();
+    const cap = ctx.disk.dockerBytes;
+    // 1. Docker storage: write twice the cap into /var/lib/docker, from the node and from a privileged
+    // container (its layer lives there too). The write must stop near the cap with ENOSPC.
+    const twice = mib(cap * 2);
+    const fills: string[] = [];
+    for (const [where, run, path] of [
+      ['node', ctx.node, '/var/lib/docker/fill'],
+      ['privileged container', ctx.privileged, '/fill'],
+    ] as const) {
+      const r = await run(
+        `dd if=/dev/zero of=${path} bs=1M count=${twice} 2>&1; sync; echo "WROTE $(du -m ${path} | cut -f1)"; rm -f ${path}`,
+        120_000,
+      );
+      if (r.exitCode === -1) return broken(`${where}: the fill could not run: ${r.stderr}`);
+      const wrote = Number(/^WROTE (\d+)/m.exec(r.stdout)?.[1] ?? Number.NaN);
+      if (!/No space left on device/.test(r.stdout))
+        return broken(
+          `${where}: writing ${twice} MiB into Docker storage did not stop (${r.stdout.trim().slice(-200)})`,
+        );
+      if (!(wrote <= mib(cap))) return broken(`${where}: wrote ${wrote} MiB, past the ${mib(cap)} MiB cap`);
+      fills.push(`${where} stopped by ENOSPC after ${wrote} MiB`);
+    }
+    // 2. Growing the file system from inside: its loop device cannot be opened (device cgroup) and the
+    // image file is on the host, out of sight.
+    const grow = await ctx.node(
+      [
+        'dev=$(awk \'$5 == "/var/lib/docker" { print $3; exit }\' /proc/self/mountinfo)',
+        'rm -f /tmp/ld; mknod /tmp/ld b ${dev%%:*} ${dev##*:} 2>/dev/null',
+        'if dd if=/tmp/ld of=/dev/null bs=4096 count=1 2>/dev/null; then echo "OPENED $dev"; else echo "REFUSED $dev"; fi',
+        'resize2fs /tmp/ld 64G >/dev/null 2>&1 && echo GREW',
+        'df -B1 --output=size /var/lib/docker | tail -1',
+      ].join('\n'),
+    );
+    if (/^OPENED|^GREW/m.test(grow.stdout))
+      return broken(`the node opened or grew its own disk device: ${grow.stdout.trim()}`);
+    const size = Number(grow.stdout.trim().split('\n').pop());
+    if (!(size <= cap)) return broken(`the node's Docker storage is ${size} bytes, past its ${cap}-byte cap`);
+    // 3. The node's own files (outside /var/lib/docker): node2 writes past its cap; the watchdog stops
+    // it and says why, and it restarts clean.
+    const files = mib(ctx.disk.filesBytes);
+    await ctx.peer(
+      `dd if=/dev/zero of=/root/fill bs=1M count=${files + 256} >/dev/null 2>&1; sync; echo DONE`,
+      120_000,
+    );
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && (await ctx.attackerNodeState('node2')) === 'running') {
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const state = await ctx.attackerNodeState('node2');
+    if (state === 'running') return broken(`node2 wrote ${files + 256} MiB of its own files and still runs`);
+    const told = (await ctx.attackerEvents()).find((e) => e.type === 'node-disk-full');
+    if (!told) return broken('node2 was stopped, but the learner was not told why (no node-disk-full event)');
+    await ctx.restartAttackerNode('node2');
+    const back = await ctx.peer('rm -f /root/fill && echo BACK');
+    if (!back.stdout.includes('BACK')) return broken('node2 did not come back after a restart');
+    const others = await ctx.othersCarryOn();
+    if (others) return broken(others);
+    const hostAfter = ctx.hostFreeBytes();
+    return ok(
+      `${fills.join('; ')} (cap ${mib(cap)} MiB); the disk device could not be opened nor grown; node2's own files past ${files} MiB stopped it with a message, and it restarted clean; the host's free space moved by ${mib(hostBefore - hostAfter)} MiB`,
+    );
   },
 
   cpu: async (ctx) => {

@@ -6,7 +6,7 @@
  * `N passed, M failed`, counting promises; writes a Markdown table to test-results/isolation.md.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,9 +42,13 @@ function labConfig(overrides: Record<string, string> = {}) {
       ...config.limits,
       // Small nodes: a memory bomb reaches the limit in seconds.
       nodeMemoryBytes: 512 * 2 ** 20,
+      // Small disks: a fill reaches the cap in seconds (the probe image takes about 400 MiB of it).
+      nodeDiskBytes: 2 * 2 ** 30,
+      nodeFilesBytes: 512 * 2 ** 20,
       maxSessionsPerOwner: 10,
       createsPerAddressPerMinute: 1000,
     },
+    times: { ...config.times, diskWatchIntervalMs: 1000 },
   };
 }
 
@@ -203,7 +207,8 @@ async function cleanupProbe(docker: Docker): Promise<Outcome> {
 }
 
 async function main(): Promise<number> {
-  const lab: Lab = await startLab(labConfig(), { say: (l) => log(`  lab: ${l}`), buildSite: false });
+  const config = labConfig();
+  const lab: Lab = await startLab(config, { say: (l) => log(`  lab: ${l}`), buildSite: false });
   const security = lab.health.security;
   if (!security) throw new Error('the lab reports no security profile');
   const promised = new Set<PromiseId>(security.promises);
@@ -292,6 +297,17 @@ async function main(): Promise<number> {
       },
       killAttackerNode: async (node) => {
         await attacker.client.request('POST', `/api/sessions/${attacker.session}/nodes/${node}/kill`);
+      },
+      disk: { dockerBytes: config.limits.nodeDiskBytes, filesBytes: config.limits.nodeFilesBytes },
+      attackerNodeState: async (node) => {
+        const r = await attacker.client.request('GET', `/api/sessions/${attacker.session}`);
+        return (r.json?.nodes ?? []).find((n: { name: string }) => n.name === node)?.state ?? 'missing';
+      },
+      attackerEvents: async () =>
+        (await attacker.client.request('GET', `/api/sessions/${attacker.session}/events`)).json ?? [],
+      hostFreeBytes: () => {
+        const s = statfsSync(config.stateDir);
+        return s.bavail * s.bsize;
       },
       restartAttackerNode: async (node) => {
         const r = await attacker.client.request(
