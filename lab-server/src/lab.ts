@@ -13,12 +13,14 @@ import { CheckWatcher } from './checks/check-watcher.ts';
 import { readLessons, watchedExercises } from './checks/lesson-catalog.ts';
 import { type LabConfig, repoRoot } from './config.ts';
 import type { Say } from './engine/debian-packages.ts';
+import { EngineMonitor } from './engine/engine-monitor.ts';
 import { connectLabEngine, type LabEngine } from './engine/lab-engine.ts';
 import { PortInUse } from './errors/catalog.ts';
 import { LabError } from './errors/lab-error.ts';
 import type { Health } from './http/health.ts';
 import { createHttpServer, type FullRuntime } from './http/server.ts';
 import { assertDiskSpace } from './images/base-image.ts';
+import { startLabServices } from './infra/lab-services.ts';
 import { prepareLab } from './infra/prepare-lab.ts';
 import { LabMetrics } from './metrics/lab-metrics.ts';
 import { PreviewProxy } from './preview/preview-proxy.ts';
@@ -181,10 +183,13 @@ export async function startLab(config: LabConfig, options: StartOptions): Promis
 
   let engine: LabEngine | undefined;
   let store: LabStore | undefined;
+  let monitor: EngineMonitor | undefined;
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    // First: stopping the engine below must not look like an outage to recover from.
+    monitor?.dispose();
     await app.close().catch(() => undefined);
     runtime?.watcher.dispose();
     runtime?.diskWatchdog?.dispose();
@@ -199,7 +204,8 @@ export async function startLab(config: LabConfig, options: StartOptions): Promis
   try {
     assertDiskSpace(config.stateDir, 1024);
     health.detail = 'connecting to the Docker engine';
-    engine = await connectLabEngine(config, say);
+    const openedEngine = await connectLabEngine(config, say);
+    engine = openedEngine;
     health.engine = {
       version: engine.version,
       apiVersion: engine.apiVersion,
@@ -255,6 +261,32 @@ export async function startLab(config: LabConfig, options: StartOptions): Promis
       facts.nodeDisks,
     );
     runtime = started;
+    monitor = new EngineMonitor({
+      docker: engine.docker,
+      restart: engine.restart,
+      processAlive: engine.processAlive,
+      onDown: async (reason) => {
+        health.status = 'recovering';
+        health.detail = `the Docker engine stopped (${reason}); ${
+          engine?.restart ? 'the lab is starting it again' : 'waiting for it to come back'
+        }`;
+        say(health.detail);
+        await started.sessions.engineLost(reason);
+      },
+      onUp: async () => {
+        health.detail = 'the Docker engine is back: starting the sandboxes again';
+        // A restarted engine recreates its own chains; the lab's fences go back first.
+        await applyFirewall();
+        await startLabServices(openedEngine.docker);
+        await started.sessions.engineRecovered();
+        health.status = 'ready';
+        health.detail = undefined;
+        say('the Docker engine is back; sandboxes recovered');
+      },
+      log: (line, err) => (err ? app.log.warn({ err }, line) : app.log.info(line)),
+    });
+    started.sessions.onEngineEventsEnded = () => monitor?.lost('its event stream ended');
+    monitor.start();
     const { adopted, removed } = started.reconciled;
     if (adopted.length || removed.length) {
       say(`sandboxes from before: ${adopted.length} adopted, ${removed.length} removed (expired or unknown)`);

@@ -93,10 +93,11 @@ export class CheckWatcher {
       unsubscribe: () => {},
     };
     this.#watches.set(record.id, watch);
-    // A node that comes back (restarted, added) has a new engine: follow its events again.
+    // A node that comes back (restarted, added, or after the lab's engine restarted, once every node's
+    // engine answers) has a new engine: follow its events again.
     watch.unsubscribe = this.#o.events.subscribe(record.id, (event) => {
       if (event.type === 'session-ended') this.unwatch(record.id);
-      else if (event.type === 'node-up' || event.type === 'node-added') {
+      else if (event.type === 'node-up' || event.type === 'node-added' || event.type === 'engine-restarted') {
         this.#follow(watch);
         this.#schedule(watch);
       }

@@ -95,24 +95,39 @@ export class DockerdProcess {
     return this.#pid;
   }
 
-  /** Stops dockerd and waits for it to finish shutting down containers (at most `timeoutMs`). */
+  /** Whether the engine process still exists (started again by someone else: its pid file says). */
+  alive(): boolean {
+    return isAlive(this.#currentPid());
+  }
+
+  /**
+   * Stops dockerd and waits for it to finish shutting down containers (at most `timeoutMs`). An
+   * operator may have restarted it with the same paths meanwhile: the pid file names the one to stop.
+   */
   async stop(timeoutMs = 30_000): Promise<void> {
+    const pid = this.#currentPid();
     try {
-      process.kill(this.#pid, 'SIGTERM');
+      process.kill(pid, 'SIGTERM');
     } catch {
       return; // Already gone.
     }
-    const alive = () => {
-      try {
-        process.kill(this.#pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
     const deadline = Date.now() + timeoutMs;
-    while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    if (alive()) process.kill(this.#pid, 'SIGKILL');
+    while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  }
+
+  #currentPid(): number {
+    const fromFile = Number(readLog(this.paths.pidFile).trim());
+    return Number.isInteger(fromFile) && fromFile > 0 && isAlive(fromFile) ? fromFile : this.#pid;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -41,6 +41,10 @@ export interface LabEngine {
   /** Capabilities the runtime wrapper removes from every container (when it is the default runtime). */
   droppedCapabilities: string[];
   ipvs: boolean;
+  /** Whether the lab's own engine process still runs (only for an engine this process started). */
+  processAlive?: () => boolean;
+  /** Starts the lab's own engine again after it died (only for an engine this process started). */
+  restart?: () => Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -88,14 +92,17 @@ export async function connectLabEngine(config: LabConfig, say: Say): Promise<Lab
       missing.length ? `, and ${missing.join(', ')}, which this host cannot grant` : ''
     }`,
   );
-  const dockerd = await DockerdProcess.start({
-    paths,
-    runtime: { name: RUNTIME_NAME, path: wrapper.wrapper },
-  });
+  const startOptions = { paths, runtime: { name: RUNTIME_NAME, path: wrapper.wrapper } };
+  let dockerd = await DockerdProcess.start(startOptions);
   const docker = new Docker({ socketPath: paths.socket });
   const engine = await describe(docker, `unix://${paths.socket}`, true);
   return {
     ...engine,
+    processAlive: () => dockerd.alive(),
+    restart: async () => {
+      writeWrapper(engineDir);
+      dockerd = await DockerdProcess.start(startOptions);
+    },
     dispose: async () => {
       say('stopping the lab engine');
       await dockerd.stop();

@@ -201,6 +201,15 @@ export const ExecTimedOut = define<{ node: string; timeoutMs: number }>({
   status: 504,
 });
 
+export const EngineRecovering = define<{ detail: string }>({
+  name: 'EngineRecovering',
+  title: "The lab's engine is restarting",
+  message: ({ detail }) => `The lab's Docker engine is unavailable for a moment (${detail}).`,
+  hint: () =>
+    'Your sandbox comes back by itself: its nodes are started again as soon as the engine answers. Try again in a few seconds.',
+  status: 503,
+});
+
 export const LabStarting = define<{ detail: string }>({
   name: 'LabStarting',
   title: 'The lab is starting',

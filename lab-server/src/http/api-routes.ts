@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodType } from 'zod';
 import type { CheckRunner } from '../checks/check-runner.ts';
 import type { CheckWatcher } from '../checks/check-watcher.ts';
-import { InvalidRequest, LabStarting } from '../errors/catalog.ts';
+import { EngineRecovering, InvalidRequest, LabStarting } from '../errors/catalog.ts';
 import { LabError } from '../errors/lab-error.ts';
 import {
   CheckRequest,
@@ -53,9 +53,12 @@ function parse<T>(schema: ZodType<T>, value: unknown): T {
 
 /** The HTTP half of the API; the WebSocket half is in ws-router.ts. */
 export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Promise<void> {
-  const runtime = (): LabRuntime => {
+  /** The runtime; while the engine recovers, only what needs no engine (events, progress) is served. */
+  const runtime = (needsEngine = true): LabRuntime => {
     const r = options.runtime();
     if (!r) throw new LabError(LabStarting, { detail: options.startingDetail() });
+    if (needsEngine && r.sessions.engineDown)
+      throw new LabError(EngineRecovering, { detail: r.sessions.engineDown });
     return r;
   };
 
@@ -63,10 +66,13 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
    * The session named in the URL, if the caller owns it. Actions count as activity for the idle
    * timeout; reads (a page polling its state) do not, or an abandoned tab would keep a sandbox forever.
    */
-  const owned = (request: FastifyRequest): { record: SessionRecord; sessions: SessionManager } => {
+  const owned = (
+    request: FastifyRequest,
+    needsEngine = true,
+  ): { record: SessionRecord; sessions: SessionManager } => {
     const params = request.params as { id: string };
     const id = parse(SessionId, params.id);
-    const { sessions } = runtime();
+    const { sessions } = runtime(needsEngine);
     const record = sessions.get(id, learnerToken(request.raw));
     if (request.method !== 'GET') sessions.touch(id);
     return { record, sessions };
@@ -177,13 +183,13 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
   });
 
   app.get('/api/sessions/:id/events', async (request) => {
-    const { record } = owned(request);
+    const { record } = owned(request, false);
     const query = request.query as { after?: string };
     const after = query.after === undefined ? undefined : Number(query.after);
     if (after !== undefined && (!Number.isInteger(after) || after < 0)) {
       throw new LabError(InvalidRequest, { problems: 'after: a whole number' });
     }
-    return runtime().events.history(record.id, after, 500);
+    return runtime(false).events.history(record.id, after, 500);
   });
 
   app.post('/api/sessions/:id/checks', async (request): Promise<CheckResponse> => {
@@ -228,7 +234,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
   app.get('/api/progress', async (request): Promise<ProgressEntry[]> => {
     const token = learnerToken(request.raw);
     if (!token) return [];
-    const progress = await runtime().store.listProgress(hashToken(token));
+    const progress = await runtime(false).store.listProgress(hashToken(token));
     return progress.map(({ lesson, exercise, passed, attempts, at }) => ({
       lesson,
       exercise,

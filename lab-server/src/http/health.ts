@@ -2,8 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 
 /** What GET /api/health reports; the lab fills it in as it comes up. */
 export interface Health {
-  status: 'starting' | 'ready' | 'failed';
-  /** What the lab is doing while starting, or why it failed. */
+  status: 'starting' | 'ready' | 'recovering' | 'failed';
+  /** What the lab is doing while starting or recovering (the engine restarted), or why it failed. */
   detail?: string;
   engine?: {
     version: string;

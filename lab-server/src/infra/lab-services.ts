@@ -29,3 +29,15 @@ export async function detachLabServices(docker: Docker, networkId: string): Prom
     await network.disconnect({ Container: container, Force: true }).catch(() => undefined);
   }
 }
+
+/** Starts the shared services if they are stopped (after an engine restart). */
+export async function startLabServices(docker: Docker): Promise<void> {
+  for (const { container } of LAB_SERVICES) {
+    await docker
+      .getContainer(container)
+      .start()
+      .catch((err: { statusCode?: number }) => {
+        if (err.statusCode !== 304) throw err; // 304: already running.
+      });
+  }
+}

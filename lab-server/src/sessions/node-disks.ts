@@ -106,6 +106,7 @@ export class NodeDisks {
   async ensureMounted(sessionId: string, node: string): Promise<void> {
     const { image, mountPoint } = this.paths(sessionId, node);
     if (mountPoints().has(mountPoint)) return;
+    if (!existsSync(image) && !existsSync(mountPoint)) return; // A node made before it had a disk (a volume).
     if (!existsSync(image)) throw new Error(`${node}'s disk image ${image} is gone`);
     mkdirSync(mountPoint, { recursive: true });
     // discard: what the node deletes is given back to the host (the loop driver punches holes).

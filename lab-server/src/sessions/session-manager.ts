@@ -79,9 +79,15 @@ export class SessionManager {
   readonly #locks = new Map<string, Promise<unknown>>();
   readonly #createdBy = new Map<string, number[]>();
   readonly #warned = new Set<string>();
+  /** Nodes stopped through the lab (kill, disk watchdog), which an engine recovery leaves down. */
+  readonly #stoppedOnPurpose = new Set<string>();
   #terminals: TerminalCloser | undefined;
   #sweeper: NodeJS.Timeout | undefined;
   #engineEvents: NodeJS.ReadableStream | undefined;
+  /** Called when the engine's event stream ends (the engine may have gone: the monitor looks at once). */
+  onEngineEventsEnded: (() => void) | undefined;
+  /** Why the lab's engine is unavailable, while it is (set by the engine monitor; the API answers 503). */
+  engineDown: string | undefined;
   /** Sandbox creation times, for metrics. */
   onSandboxCreated: ((template: string, seconds: number) => void) | undefined;
 
@@ -341,7 +347,9 @@ export class SessionManager {
   async restartNode(record: SessionRecord, name: string): Promise<void> {
     await this.#serial(record.id, async () => {
       const container = this.container(record, name);
+      this.#stoppedOnPurpose.delete(container.id);
       await this.#terminals?.closeNode(record.id, name);
+      await this.#provisioner.startNodeDisk(record.id, name);
       await container.restart({ t: 5 });
       await this.#provisioner.waitForNodeEngine(record.id, name);
     });
@@ -351,6 +359,7 @@ export class SessionManager {
   async killNode(record: SessionRecord, name: string): Promise<void> {
     await this.#serial(record.id, async () => {
       const container = this.container(record, name);
+      this.#stoppedOnPurpose.add(container.id);
       await this.#terminals?.closeNode(record.id, name);
       await container.kill().catch((err: { statusCode?: number }) => {
         if (err.statusCode !== 409) throw err; // 409: already stopped.
@@ -442,7 +451,9 @@ export class SessionManager {
 
   async dispose(): Promise<void> {
     if (this.#sweeper) clearInterval(this.#sweeper);
-    (this.#engineEvents as { destroy?: () => void } | undefined)?.destroy?.();
+    const events = this.#engineEvents as { destroy?: () => void } | undefined;
+    this.#engineEvents = undefined;
+    events?.destroy?.();
     for (const record of this.#sessions.values())
       await this.#store.saveSession(record).catch(() => undefined);
   }
@@ -549,7 +560,73 @@ export class SessionManager {
         }
       }
     });
-    stream.on('error', () => undefined);
+    const ended = () => {
+      if (this.#engineEvents !== stream) return; // Replaced or disposed on purpose.
+      this.#engineEvents = undefined;
+      this.onEngineEventsEnded?.();
+    };
+    stream.on('error', ended);
+    stream.on('end', ended);
+    stream.on('close', ended);
+  }
+
+  /** The engine stopped answering: every learner is told, before their terminals drop. */
+  async engineLost(reason: string): Promise<void> {
+    this.engineDown = reason;
+    for (const record of this.#sessions.values()) {
+      await this.#events
+        .publish(record.id, 'engine-down', {
+          message: "The lab's Docker engine stopped; your nodes will be started again as soon as it is back.",
+        })
+        .catch(() => undefined);
+    }
+  }
+
+  /**
+   * The engine answers again after a restart (which stopped every node): follow its events anew and
+   * start each node of each live session, its disk mounted first. Swarm state, images and containers
+   * inside the nodes come back from their disks; containers inside a node restart only if they have a
+   * restart policy.
+   */
+  async engineRecovered(): Promise<void> {
+    const old = this.#engineEvents as { destroy?: () => void } | undefined;
+    this.#engineEvents = undefined;
+    old?.destroy?.();
+    await this.#watchEngine();
+    for (const record of [...this.#sessions.values()]) {
+      if (record.state !== 'ready') continue;
+      const restarted: string[] = [];
+      const failed: string[] = [];
+      for (const node of record.nodes) {
+        const info = await this.#provisioner.docker
+          .getContainer(node.containerId)
+          .inspect()
+          .catch(() => undefined);
+        // A node stopped on purpose (by the learner, or by the disk watchdog) stays down.
+        if (info?.State.Running || this.#stoppedOnPurpose.has(node.containerId)) continue;
+        try {
+          await this.#provisioner.startNode(record.id, node.name, node.containerId);
+          restarted.push(node.name);
+        } catch {
+          failed.push(node.name);
+        }
+      }
+      await Promise.all(
+        restarted.map((n) =>
+          this.#provisioner.waitForNodeEngine(record.id, n, 60_000).catch(() => undefined),
+        ),
+      );
+      await this.#events
+        .publish(record.id, 'engine-restarted', {
+          restarted,
+          failed,
+          message: failed.length
+            ? `The lab's Docker engine is back, but ${failed.join(', ')} could not start again: restart or remove ${failed.length > 1 ? 'them' : 'it'}.`
+            : "The lab's Docker engine is back and your nodes run again; reconnect your terminals.",
+        })
+        .catch(() => undefined);
+    }
+    this.engineDown = undefined;
   }
 
   async #serial<T>(id: string, work: () => Promise<T>): Promise<T> {

@@ -1,0 +1,122 @@
+import type Docker from 'dockerode';
+
+/** What the monitor needs from the lab. */
+export interface EngineMonitorOptions {
+  docker: Docker;
+  /** Starts the engine again when the lab owns it and its process has gone; absent for a user's engine. */
+  restart?: () => Promise<void>;
+  /** Whether the lab's own engine process still exists (a hung one is waited for, not replaced). */
+  processAlive?: () => boolean;
+  /** Called once when the engine stops answering. */
+  onDown: (reason: string) => void | Promise<void>;
+  /** Called once it answers again; the monitor counts the engine as back when this has finished. */
+  onUp: () => Promise<void>;
+  log: (line: string, err?: unknown) => void;
+  intervalMs?: number;
+}
+
+const PING_TIMEOUT_MS = 3000;
+
+/**
+ * Watches the lab's Docker engine. An engine that stops answering (restarted by an operator, crashed,
+ * killed) is reported at once; the lab's own engine is started again when its process is gone; when the
+ * engine answers again the lab recovers its sandboxes (onUp). Learners never wait on a dead socket.
+ */
+export class EngineMonitor {
+  readonly #o: EngineMonitorOptions;
+  #down: string | undefined;
+  #failures = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #busy = false;
+  #disposed = false;
+
+  constructor(options: EngineMonitorOptions) {
+    this.#o = options;
+  }
+
+  /** Why the engine is unavailable, while it is. */
+  get down(): string | undefined {
+    return this.#down;
+  }
+
+  start(): void {
+    this.#schedule();
+  }
+
+  /**
+   * The engine's event stream ended: it went away, even if it answers again before the next ping (a
+   * quick restart stops every container all the same), so the lab recovers when it answers.
+   */
+  lost(reason: string): void {
+    if (this.#disposed || this.#down) return;
+    this.#down = reason;
+    this.#o.log(`the Docker engine is down (${reason})`);
+    void Promise.resolve(this.#o.onDown(reason)).catch((err) => this.#o.log('onDown failed', err));
+    if (!this.#busy) {
+      clearTimeout(this.#timer);
+      this.#schedule(250);
+    }
+  }
+
+  dispose(): void {
+    this.#disposed = true;
+    clearTimeout(this.#timer);
+  }
+
+  #schedule(delayMs = this.#o.intervalMs ?? 2000): void {
+    if (this.#disposed) return;
+    this.#timer = setTimeout(() => void this.#tick(), this.#down ? Math.min(delayMs, 1000) : delayMs);
+    this.#timer.unref();
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#busy || this.#disposed) return;
+    this.#busy = true;
+    try {
+      const answered = await this.#ping();
+      if (answered && this.#down) {
+        this.#o.log(`the Docker engine answers again (it was down: ${this.#down}); recovering sandboxes`);
+        try {
+          await this.#o.onUp();
+          this.#down = undefined;
+          this.#failures = 0;
+        } catch (err) {
+          // Still going down, or half up: try again at the next look.
+          this.#o.log('recovering after the engine came back failed; trying again', err);
+        }
+      } else if (answered) {
+        this.#failures = 0;
+      } else if (!this.#down) {
+        // Two misses in a row: one slow answer under load is not an outage.
+        this.#failures++;
+        if (this.#failures >= 2) {
+          const reason = this.#o.processAlive?.() === false ? 'its process exited' : 'it does not answer';
+          this.#down = reason;
+          this.#o.log(`the Docker engine is down (${reason})`);
+          await Promise.resolve(this.#o.onDown(reason)).catch((err) => this.#o.log('onDown failed', err));
+        }
+      }
+      if (this.#down && this.#o.restart && this.#o.processAlive?.() === false) {
+        this.#o.log('starting the lab engine again');
+        await this.#o.restart().catch((err) => this.#o.log('the lab engine did not start again', err));
+      }
+    } finally {
+      this.#busy = false;
+      this.#schedule();
+    }
+  }
+
+  async #ping(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS);
+    });
+    const ping = this.#o.docker.ping().then(
+      () => true,
+      () => false,
+    );
+    const answered = await Promise.race([ping, timeout]);
+    clearTimeout(timer);
+    return answered;
+  }
+}
