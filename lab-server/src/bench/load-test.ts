@@ -1,11 +1,12 @@
 /**
  * `npm run test:load`: a workshop room on this machine. 30 learners create a sandbox at the same moment,
- * then all 30 flood their terminals with `yes` while one more learner starts a sandbox and types.
+ * then all 30 flood their terminals with `yes` while one more learner starts a sandbox and types; then
+ * the lab's own engine is killed under all of them, and every node must come back with its files.
  * Reports creation times (median, p95, worst), that learner's keystroke echo under the load, and the
  * failures, which must be zero; the figures are the last line, as JSON. Ends with `N passed, M failed`
  * over its checks (times are reported, not judged: they belong to the bench).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../config.ts';
@@ -148,9 +149,61 @@ async function main(): Promise<number> {
       r.status === 201 ? `${echoed} of 200 keystrokes echoed` : `creation answered ${r.status}`,
     ]);
 
-    // 4. The lab is still healthy, then everything goes away.
     for (const t of terminals) t.type('\x03');
     await Promise.all(terminals.map((t) => t.close()));
+
+    // 4. The lab's own engine dies (SIGKILL) under every sandbox: the lab starts it again, and every
+    // learner's node comes back with what they wrote.
+    if (lab.engine.restart) {
+      const marked = await Promise.all(
+        sessions.map((s) =>
+          s.client.request('POST', `/api/sessions/${s.id}/nodes/node1/exec`, {
+            command: `echo ${s.id} > /root/mark`,
+          }),
+        ),
+      );
+      const pid = Number(readFileSync(join(config.stateDir, 'engine', 'dockerd.pid'), 'utf8').trim());
+      const k0 = performance.now();
+      process.kill(pid, 'SIGKILL');
+      const restarted = await Promise.all(
+        sessions.map((s) =>
+          waitFor(
+            async () =>
+              ((await s.client.request('GET', `/api/sessions/${s.id}/events`)).json ?? []).some(
+                (e: { type: string }) => e.type === 'engine-restarted',
+              ),
+            { timeoutMs: 180_000, what: 'the engine-restarted event', intervalMs: 250 },
+          )
+            .then(() => performance.now() - k0)
+            .catch(() => Number.NaN),
+        ),
+      );
+      await waitFor(() => fetch(`${lab.url}api/health`).then((res) => res.status === 200), {
+        timeoutMs: 60_000,
+        what: 'the lab to be ready again',
+      }).catch(() => undefined);
+      figures.engineKilledRecoveryMs = ms(Math.max(...restarted, performance.now() - k0));
+      const kept = await Promise.all(
+        sessions.map(async (s) => {
+          const r = await s.client.request('POST', `/api/sessions/${s.id}/nodes/node1/exec`, {
+            command: 'cat /root/mark',
+          });
+          return r.status === 200 && r.json.stdout === `${s.id}\n`;
+        }),
+      );
+      log(
+        `the lab engine killed under ${sessions.length} sandboxes: all back in ${figures.engineKilledRecoveryMs} ms`,
+      );
+      checks.push([
+        `the lab's engine killed under ${sessions.length} sandboxes: started again, every node back with its files`,
+        marked.every((m) => m.status === 200) && kept.every(Boolean),
+        `${kept.filter(Boolean).length} of ${sessions.length} nodes back with their files in ${figures.engineKilledRecoveryMs} ms`,
+      ]);
+    } else {
+      log('- the engine-kill fault was not run: this lab did not start its engine (it cannot restart it)');
+    }
+
+    // 5. The lab is still healthy, then everything goes away.
     const health = await fetch(`${lab.url}api/health`).then((res) => res.status);
     checks.push(['the lab stays healthy', health === 200, `health ${health}`]);
     await Promise.all(sessions.map((s) => s.client.request('DELETE', `/api/sessions/${s.id}`)));

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { EngineStartFailed } from '../errors/catalog.ts';
@@ -49,8 +49,10 @@ export class DockerdProcess {
   }): Promise<DockerdProcess> {
     const { paths, runtime } = options;
     for (const dir of [paths.dataRoot, paths.execRoot]) mkdirSync(dir, { recursive: true });
-    // A dockerd killed without cleanup leaves its pid file and socket; dockerd refuses to start over them.
+    // A dockerd killed without cleanup leaves its pid file and socket, which dockerd refuses to start
+    // over, and its containerd, which the new dockerd waits on for a long time before giving up.
     for (const stale of [paths.pidFile, paths.socket]) rmSync(stale, { force: true });
+    await killOrphanedContainerd(paths.execRoot);
     const logFd = openSync(paths.log, 'a');
     const child = spawn(
       'dockerd',
@@ -122,10 +124,44 @@ export class DockerdProcess {
   }
 }
 
+/** Kills a containerd left running under this exec root by a dockerd that was killed. */
+async function killOrphanedContainerd(execRoot: string): Promise<void> {
+  const config = join(execRoot, 'containerd', 'containerd.toml');
+  const orphans = readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        return argv[0]?.endsWith('containerd') === true && argv.includes(config);
+      } catch {
+        return false; // Gone meanwhile, or not ours to read.
+      }
+    });
+  for (const pid of orphans) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  const deadline = Date.now() + 10_000;
+  while (orphans.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  // Its pid file would make the next dockerd wait for it: a killed containerd can stay a zombie here
+  // (nothing reaps orphans), and a zombie still looks alive to dockerd.
+  rmSync(join(execRoot, 'containerd', 'containerd.pid'), { force: true });
+}
+
+/** Whether a process runs (a zombie, dead but not reaped, does not). */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }

@@ -593,40 +593,44 @@ export class SessionManager {
     this.#engineEvents = undefined;
     old?.destroy?.();
     await this.#watchEngine();
-    for (const record of [...this.#sessions.values()]) {
-      if (record.state !== 'ready') continue;
-      const restarted: string[] = [];
-      const failed: string[] = [];
-      for (const node of record.nodes) {
-        const info = await this.#provisioner.docker
-          .getContainer(node.containerId)
-          .inspect()
-          .catch(() => undefined);
-        // A node stopped on purpose (by the learner, or by the disk watchdog) stays down.
-        if (info?.State.Running || this.#stoppedOnPurpose.has(node.containerId)) continue;
-        try {
-          await this.#provisioner.startNode(record.id, node.name, node.containerId);
-          restarted.push(node.name);
-        } catch {
-          failed.push(node.name);
-        }
-      }
-      await Promise.all(
-        restarted.map((n) =>
-          this.#provisioner.waitForNodeEngine(record.id, n, 60_000).catch(() => undefined),
-        ),
-      );
-      await this.#events
-        .publish(record.id, 'engine-restarted', {
-          restarted,
-          failed,
-          message: failed.length
-            ? `The lab's Docker engine is back, but ${failed.join(', ')} could not start again: restart or remove ${failed.length > 1 ? 'them' : 'it'}.`
-            : "The lab's Docker engine is back and your nodes run again; reconnect your terminals.",
-        })
-        .catch(() => undefined);
-    }
+    // Every session at once: a room of learners waits on the slowest, not on the sum.
+    await Promise.all(
+      [...this.#sessions.values()]
+        .filter((record) => record.state === 'ready')
+        .map((record) => this.#recoverSession(record)),
+    );
     this.engineDown = undefined;
+  }
+
+  async #recoverSession(record: SessionRecord): Promise<void> {
+    const restarted: string[] = [];
+    const failed: string[] = [];
+    for (const node of record.nodes) {
+      const info = await this.#provisioner.docker
+        .getContainer(node.containerId)
+        .inspect()
+        .catch(() => undefined);
+      // A node stopped on purpose (by the learner, or by the disk watchdog) stays down.
+      if (info?.State.Running || this.#stoppedOnPurpose.has(node.containerId)) continue;
+      try {
+        await this.#provisioner.startNode(record.id, node.name, node.containerId);
+        restarted.push(node.name);
+      } catch {
+        failed.push(node.name);
+      }
+    }
+    await Promise.all(
+      restarted.map((n) => this.#provisioner.waitForNodeEngine(record.id, n, 60_000).catch(() => undefined)),
+    );
+    await this.#events
+      .publish(record.id, 'engine-restarted', {
+        restarted,
+        failed,
+        message: failed.length
+          ? `The lab's Docker engine is back, but ${failed.join(', ')} could not start again: restart or remove ${failed.length > 1 ? 'them' : 'it'}.`
+          : "The lab's Docker engine is back and your nodes run again; reconnect your terminals.",
+      })
+      .catch(() => undefined);
   }
 
   async #serial<T>(id: string, work: () => Promise<T>): Promise<T> {
