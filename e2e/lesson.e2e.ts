@@ -76,6 +76,25 @@ test('start a sandbox, type in its terminal and run lesson blocks in it', async 
   await expect(page.locator('.xterm')).toHaveCount(0);
 });
 
+test('a node that writes past its disk cap is stopped, and the learner is told why', async ({ page }) => {
+  const lab = new LabPage(page);
+  await lab.open(CHROOT);
+  await lab.start();
+  // Docker storage inside the node has a size of its own, shown with the node.
+  await expect(lab.panel.locator('.lab-nodeinfo')).toContainText(/Docker storage \d+\.\d of \d+\.\d GiB/, {
+    timeout: 15_000,
+  });
+  // Its own files (outside /var/lib/docker) are watched: past the cap, the node stops and says why.
+  await lab.type('dd if=/dev/zero of=/root/big bs=1M count=400');
+  await expect(lab.panel.locator('.lab-notice')).toContainText(
+    'node1: stopped: its own files passed the disk cap',
+    { timeout: 30_000 },
+  );
+  await expect(lab.tab('node1')).toContainText('down');
+  await page.screenshot({ path: test.info().outputPath('disk-cap-notice.png') });
+  await lab.stop();
+});
+
 test('a file block writes its file on the node', async ({ page }) => {
   const lab = new LabPage(page);
   await lab.open('/images/dockerfile-basics/');

@@ -30,7 +30,13 @@ export default defineConfig({
     command: 'node scripts/ensure-chromium.mjs && tsx lab-server/src/main.ts',
     cwd: '..',
     url: `${baseURL}/api/health`,
-    env: { PORT: String(port), HOST: '127.0.0.1' },
+    // A small cap on a node's own files, watched every second: the disk test fills it in a moment.
+    env: {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DOCKSIDE_NODE_FILES_GB: '0.25',
+      DOCKSIDE_DISK_WATCH_SECONDS: '1',
+    },
     timeout: 15 * 60_000,
     stdout: 'pipe',
     stderr: 'pipe',

@@ -17,7 +17,12 @@ async function poll(): Promise<void> {
   window.clearTimeout(timer);
   last = await labApi.health().catch(() => undefined);
   for (const listener of listeners) listener(last);
-  const delay = last?.status === 'ready' ? 60_000 : last?.status === 'starting' ? 3000 : 15_000;
+  const delay =
+    last?.status === 'ready'
+      ? 60_000
+      : last?.status === 'starting' || last?.status === 'recovering'
+        ? 3000
+        : 15_000;
   timer = window.setTimeout(() => {
     if (document.visibilityState === 'visible') void poll();
     else timer = undefined;
@@ -45,7 +50,9 @@ class LabStatus extends HTMLElement {
           ? 'status.ready'
           : health.status === 'starting'
             ? 'status.starting'
-            : 'status.failed',
+            : health.status === 'recovering'
+              ? 'status.recovering'
+              : 'status.failed',
       );
       const lines: (string | undefined)[] = [];
       if (health.status !== 'ready' && health.detail) lines.push(health.detail);

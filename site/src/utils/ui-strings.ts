@@ -66,6 +66,7 @@ const en = {
   'lab.node.port.title': 'Open port {port} of {node} ({image}) in a new tab',
   'lab.node.noPorts': 'No published ports yet',
   'lab.node.address': 'address {address}',
+  'lab.node.disk': 'Docker storage {used} of {cap} GiB',
   'lab.retry': 'Try again',
   'lab.others': 'Your other sandboxes:',
   'lab.others.item': '{template}, started {ago} ago',
@@ -137,6 +138,7 @@ const en = {
   'status.ready': 'Lab ready',
   'status.starting': 'Lab starting',
   'status.failed': 'Lab failed',
+  'status.recovering': 'Lab recovering',
   'status.offline': 'Lab offline',
   'status.engine': 'Docker Engine {version}',
   'status.engine.owned': 'started by the lab',
@@ -152,6 +154,10 @@ const en = {
   /** Punctuation: French puts a (narrow, no-break) space before a colon. */
   colon: ':',
   'lab.node.oom': 'ran out of memory',
+  'lab.node.diskFull':
+    'stopped: its own files passed the disk cap. Restart it and delete what you do not need.',
+  'lab.engine.down': 'The lab’s Docker engine stopped; your nodes will start again as soon as it is back.',
+  'lab.engine.back': 'The lab’s Docker engine is back and your nodes run again.',
 } as const;
 
 export type UiKey = keyof typeof en;
@@ -222,6 +228,7 @@ const fr: Record<UiKey, string> = {
   'lab.node.port.title': 'Ouvrir le port {port} de {node} ({image}) dans un nouvel onglet',
   'lab.node.noPorts': 'Aucun port publié pour l’instant',
   'lab.node.address': 'adresse {address}',
+  'lab.node.disk': 'stockage Docker {used} sur {cap} Gio',
   'lab.retry': 'Réessayer',
   'lab.others': 'Vos autres bacs à sable :',
   'lab.others.item': '{template}, démarré il y a {ago}',
@@ -294,6 +301,7 @@ const fr: Record<UiKey, string> = {
   'status.ready': 'Lab prêt',
   'status.starting': 'Lab en démarrage',
   'status.failed': 'Lab en échec',
+  'status.recovering': 'Lab en reprise',
   'status.offline': 'Lab hors ligne',
   'status.engine': 'Docker Engine {version}',
   'status.engine.owned': 'démarré par le lab',
@@ -310,6 +318,10 @@ const fr: Record<UiKey, string> = {
   'split.label': 'Redimensionner la leçon et le bac à sable',
   colon: '\u202f:',
   'lab.node.oom': 'a manqué de mémoire',
+  'lab.node.diskFull':
+    'arrêté : ses fichiers ont dépassé le quota de disque. Redémarrez-le et supprimez ce qui ne sert plus.',
+  'lab.engine.down': 'Le moteur Docker du lab s’est arrêté ; vos nœuds redémarreront dès son retour.',
+  'lab.engine.back': 'Le moteur Docker du lab est revenu et vos nœuds tournent de nouveau.',
 };
 
 const dictionaries = { en, fr } as const;

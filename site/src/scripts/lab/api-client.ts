@@ -91,7 +91,7 @@ const node = (id: string, name: string) => `${session(id)}/nodes/${encodeURIComp
 
 /** What GET /api/health reports (see lab-server/src/http/health.ts). */
 export interface LabHealth {
-  status: 'starting' | 'ready' | 'failed';
+  status: 'starting' | 'ready' | 'recovering' | 'failed';
   detail?: string;
   engine?: { version: string; owned: boolean };
   images: { name: string; tag: string; role: string; publish: string[] }[];

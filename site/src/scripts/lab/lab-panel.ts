@@ -81,6 +81,8 @@ class DocksideLab extends HTMLElement implements TerminalHost {
   #selected = 'node1';
   #tabId = browserTabId();
   #elapsedTimer: number | undefined;
+  /** The node whose stop was last explained (out of memory, disk cap), and when. */
+  #explained: { node: string; at: number } | undefined;
   #noticeTimer: number | undefined;
   #focusOnConnect = false;
   #busy = false;
@@ -422,6 +424,10 @@ class DocksideLab extends HTMLElement implements TerminalHost {
     const parts = [node.name, this.#nodeState(node.state)];
     if (node.role !== 'none') parts.push(t(`lab.node.role.${node.role}` as UiKey));
     if (node.address) parts.push(t('lab.node.address', { address: node.address }));
+    if (node.disk) {
+      const gib = (bytes: number) => (bytes / 2 ** 30).toFixed(1);
+      parts.push(t('lab.node.disk', { used: gib(node.disk.usedBytes), cap: gib(node.disk.capBytes) }));
+    }
     r.nodeInfo.textContent = parts.join(' · ');
     r.nodeInfo.dataset.state = node.state;
     const links = node.ports
@@ -618,9 +624,19 @@ class DocksideLab extends HTMLElement implements TerminalHost {
   #onLabEvent(event: { type: string; data: Record<string, unknown> }): void {
     const node = typeof event.data?.node === 'string' ? event.data.node : '';
     if (this.#lab.snapshot.phase !== 'ready') return;
-    if (event.type === 'node-down')
-      this.#notice(`${node}${this.#t('colon')} ${this.#t('lab.node.state.exited')}`);
-    if (event.type === 'node-oom') this.#notice(`${node}${this.#t('colon')} ${this.#t('lab.node.oom')}`);
+    const about = (key: UiKey) => {
+      // Said why a node stopped: the plain "down" that arrives next must not hide it.
+      this.#explained = { node, at: Date.now() };
+      this.#notice(`${node}${this.#t('colon')} ${this.#t(key)}`);
+    };
+    if (event.type === 'node-down') {
+      const explained = this.#explained?.node === node && Date.now() - this.#explained.at < 5000;
+      if (!explained) this.#notice(`${node}${this.#t('colon')} ${this.#t('lab.node.state.exited')}`);
+    }
+    if (event.type === 'node-oom') about('lab.node.oom');
+    if (event.type === 'node-disk-full') about('lab.node.diskFull');
+    if (event.type === 'engine-down') this.#notice(this.#t('lab.engine.down'));
+    if (event.type === 'engine-restarted') this.#notice(this.#t('lab.engine.back'));
   }
 
   #notice(text: string): void {
