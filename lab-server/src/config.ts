@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidConfig } from './errors/catalog.ts';
 import { LabError } from './errors/lab-error.ts';
+import { parseAllowedOrigins } from './http/origins.ts';
 import { PROFILE_NAMES, type ProfileName } from './security/profiles.ts';
 
 /** The repository root: recipes, the built site and lessons are found from here. */
@@ -32,6 +33,8 @@ export interface LabConfig {
   previewDomain: string | undefined;
   /** Bearer token required by /metrics when set. */
   metricsToken: string | undefined;
+  /** Origins besides the lab's own whose pages may call the API, matched exactly. */
+  allowedOrigins: string[];
   /** The security profile (docs/security.md): what the lab promises, and refuses to start without. */
   profile: ProfileName;
   limits: {
@@ -95,6 +98,16 @@ function flag(env: Env, variable: string): boolean {
   throw new LabError(InvalidConfig, { variable, value, expected: '1 or 0' });
 }
 
+function origins(env: Env, variable: string): string[] {
+  const parsed = parseAllowedOrigins(env[variable]);
+  if (Array.isArray(parsed)) return parsed;
+  throw new LabError(InvalidConfig, {
+    variable,
+    value: parsed.invalid,
+    expected: 'origins separated by commas, each exactly like https://lessons.example.org',
+  });
+}
+
 export function defaultStateDir(): string {
   return process.getuid?.() === 0 ? '/var/lib/dockside' : join(homedir(), '.local', 'state', 'dockside');
 }
@@ -114,6 +127,7 @@ export function loadConfig(env: Env = process.env): LabConfig {
     databaseUrl: env.DOCKSIDE_DATABASE_URL || undefined,
     previewDomain: env.DOCKSIDE_PREVIEW_DOMAIN || undefined,
     metricsToken: env.DOCKSIDE_METRICS_TOKEN || undefined,
+    allowedOrigins: origins(env, 'DOCKSIDE_ALLOWED_ORIGINS'),
     profile: oneOf(env, 'DOCKSIDE_PROFILE', PROFILE_NAMES, 'trusted'),
     limits: {
       maxSessions: number(env, 'DOCKSIDE_MAX_SESSIONS', 60, 1, 10_000),

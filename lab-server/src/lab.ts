@@ -167,6 +167,7 @@ export async function startLab(config: LabConfig, options: StartOptions): Promis
     runtime: () => runtime,
     previewDomain: config.previewDomain,
     metricsToken: config.metricsToken,
+    allowedOrigins: config.allowedOrigins,
   });
   try {
     await app.listen({ host: config.host, port: config.port });

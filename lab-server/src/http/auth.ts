@@ -29,17 +29,3 @@ export function learnerToken(req: IncomingMessage): string | undefined {
 export function tokenCookie(token: string, secure: boolean): string {
   return `${TOKEN_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${60 * 60 * 24 * 30}${secure ? '; Secure' : ''}`;
 }
-
-/**
- * A WebSocket may only be opened by the lab's own pages: its Origin must name the host the request
- * came to. Preview pages live on other hosts (subdomains), so they cannot reach terminals.
- */
-export function sameOrigin(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (!origin) return true; // Not a browser (curl, the bench, tests): nothing to forge.
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
-}

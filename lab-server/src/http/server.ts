@@ -11,6 +11,7 @@ import type { TerminalHub } from '../terminals/terminal-hub.ts';
 import { apiRoutes, type LabRuntime } from './api-routes.ts';
 import type { HealthSource } from './health.ts';
 import { healthRoute } from './health.ts';
+import { OriginPolicy, originGuard } from './origins.ts';
 import { routeUpgrades } from './ws-router.ts';
 
 /** Everything the HTTP front needs once the lab is up. */
@@ -29,6 +30,8 @@ export interface HttpServerOptions {
   runtime?: () => FullRuntime | undefined;
   previewDomain?: string;
   metricsToken?: string;
+  /** Origins other than the lab's own whose pages may call the API (exact matches). */
+  allowedOrigins?: string[];
 }
 
 /** The lab's HTTP front: the built site, the API, previews, and answers that say what went wrong. */
@@ -65,6 +68,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     }
   });
 
+  const origins = new OriginPolicy(options.allowedOrigins);
+  originGuard(app, origins);
+
   app.register(healthRoute, { source: options.health });
   app.register(apiRoutes, {
     runtime,
@@ -99,6 +105,6 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       .send('Not found. The site has not been built: run `npm start`.');
   });
 
-  routeUpgrades(app.server, { runtime, logger: app.log as unknown as Logger });
+  routeUpgrades(app.server, { runtime, logger: app.log as unknown as Logger, origins });
   return app;
 }

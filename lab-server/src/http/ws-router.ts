@@ -8,7 +8,8 @@ import { NodeName, SessionId } from '../protocol/api.ts';
 import { FrameCode } from '../protocol/terminal-frames.ts';
 import type { TerminalHub } from '../terminals/terminal-hub.ts';
 import type { LabRuntime } from './api-routes.ts';
-import { learnerToken, sameOrigin } from './auth.ts';
+import { learnerToken } from './auth.ts';
+import type { OriginPolicy } from './origins.ts';
 
 const TERMINAL_PATH = /^\/api\/sessions\/([^/]+)\/nodes\/([^/]+)\/terminal$/;
 const EVENTS_PATH = /^\/api\/sessions\/([^/]+)\/events$/;
@@ -30,6 +31,7 @@ export function routeUpgrades(
   options: {
     runtime: () => (LabRuntime & { terminals: TerminalHub; preview: PreviewProxy }) | undefined;
     logger: Logger;
+    origins: OriginPolicy;
   },
 ): void {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
@@ -53,7 +55,7 @@ export function routeUpgrades(
     const events = EVENTS_PATH.exec(url.pathname);
     if (!terminal && !events)
       return refuse(socket, 404, 'Not Found', `No WebSocket endpoint at ${url.pathname}.`);
-    if (!sameOrigin(req))
+    if (!options.origins.allows(req))
       return refuse(socket, 403, 'Forbidden', "WebSockets are only accepted from the lab's own pages.");
 
     const id = SessionId.safeParse((terminal ?? events)?.[1]);
