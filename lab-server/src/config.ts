@@ -42,6 +42,8 @@ export interface LabConfig {
     maxSessionsPerOwner: number;
     createsPerAddressPerMinute: number;
     maxNodesPerSession: number;
+    /** Nodes the whole lab runs at once (the machine's real capacity: memory, disk, CPU). */
+    maxLabNodes: number;
     nodeMemoryBytes: number;
     nodeNanoCpus: number;
     nodePids: number;
@@ -135,6 +137,8 @@ export function loadConfig(env: Env = process.env): LabConfig {
       // A workshop room often reaches the lab from one address, hence a generous default.
       createsPerAddressPerMinute: number(env, 'DOCKSIDE_SESSIONS_PER_ADDRESS_PER_MINUTE', 30, 1, 10_000),
       maxNodesPerSession: number(env, 'DOCKSIDE_MAX_NODES', 7, 1, 20),
+      // 60 trios measured on 2 cores and 24 GiB before creation time doubles (README).
+      maxLabNodes: number(env, 'DOCKSIDE_MAX_LAB_NODES', 180, 1, 100_000),
       nodeMemoryBytes: number(env, 'DOCKSIDE_NODE_MEMORY_MB', 2048, 128, 65_536) * 2 ** 20,
       nodeNanoCpus: Math.round(number(env, 'DOCKSIDE_NODE_CPUS', 1, 0.1, 64) * 1e9),
       nodePids: number(env, 'DOCKSIDE_NODE_PIDS', 2048, 64, 100_000),

@@ -30,6 +30,7 @@ async function main() {
       limits: {
         ...config.limits,
         maxSessions: 1000,
+        maxLabNodes: 100_000,
         maxSessionsPerOwner: 1000,
         createsPerAddressPerMinute: 100_000,
       },

@@ -142,12 +142,20 @@ export const NodeDown = define<{ node: string; state: string }>({
   status: 409,
 });
 
-export const CapacityReached = define<{ active: number; max: number }>({
+export const CapacityReached = define<{
+  active: number;
+  max: number;
+  unit: 'sandboxes' | 'nodes';
+  wanted?: number;
+}>({
   name: 'CapacityReached',
   title: 'The lab is full',
-  message: ({ active, max }) => `The lab is running ${active} sandboxes, its maximum is ${max}.`,
-  hint: () =>
-    'Try again in a few minutes, when other sandboxes expire; an instructor can raise DOCKSIDE_MAX_SESSIONS.',
+  message: ({ active, max, unit, wanted }) =>
+    `The lab is out of capacity: it runs ${active} ${unit}${wanted ? ` and this needs ${wanted} more` : ''}; its maximum is ${max}.`,
+  hint: ({ unit }) =>
+    `Try again in a few minutes, when other sandboxes expire; an instructor can raise ${
+      unit === 'nodes' ? 'DOCKSIDE_MAX_LAB_NODES' : 'DOCKSIDE_MAX_SESSIONS'
+    }.`,
   status: 503,
 });
 

@@ -63,6 +63,9 @@ describe('sandboxes from templates', () => {
     const r = await client.request('POST', '/api/sessions', { template: 'trio' });
     expect(r.status, r.text).toBe(201);
     expect(client.cookie).toMatch(/^dockside_token=/);
+    // 128 random bits, for the session id as for the learner's token.
+    expect(r.json.id).toMatch(/^[0-9a-f]{32}$/);
+    expect(client.cookie).toMatch(/^dockside_token=[\w-]{22}$/);
     expect(r.json.state).toBe('ready');
     expect(r.json.nodes.map((n: { name: string }) => n.name)).toEqual(['node1', 'node2', 'node3']);
     for (const node of r.json.nodes) {

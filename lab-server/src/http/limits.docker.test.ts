@@ -54,4 +54,27 @@ describe('limits answer at once, with a message', () => {
     const bobs = await bob.request('GET', '/api/sessions');
     for (const session of bobs.json) await bob.request('DELETE', `/api/sessions/${session.id}`);
   });
+
+  it('a lab-wide node cap: out of capacity, said with what to do', async () => {
+    const base = (await import('../config.ts')).loadConfig();
+    const small = await startTestLab({ limits: { ...base.limits, maxLabNodes: 3 } });
+    try {
+      const frank = new LabClient(small.url);
+      const trio = await frank.request('POST', '/api/sessions', { template: 'trio' });
+      expect(trio.status, trio.text).toBe(201);
+      const grace = new LabClient(small.url);
+      const refused = await grace.request('POST', '/api/sessions', { template: 'single' });
+      expect(refused.status).toBe(503);
+      expect(refused.json.error).toBe('CapacityReached');
+      expect(refused.json.message).toMatch(
+        /out of capacity: it runs 3 nodes and this needs 1 more; its maximum is 3/,
+      );
+      expect(refused.json.hint).toMatch(/DOCKSIDE_MAX_LAB_NODES/);
+      expect((await frank.request('POST', `/api/sessions/${trio.json.id}/nodes`)).status).toBe(503);
+      await frank.request('DELETE', `/api/sessions/${trio.json.id}`);
+      expect((await grace.request('POST', '/api/sessions', { template: 'single' })).status).toBe(201);
+    } finally {
+      await small.stop();
+    }
+  });
 });

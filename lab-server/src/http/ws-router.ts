@@ -59,7 +59,7 @@ export function routeUpgrades(
       return refuse(socket, 403, 'Forbidden', "WebSockets are only accepted from the lab's own pages.");
 
     const id = SessionId.safeParse((terminal ?? events)?.[1]);
-    if (!id.success) return refuse(socket, 400, 'Bad Request', 'A session id is 16 hexadecimal characters.');
+    if (!id.success) return refuse(socket, 400, 'Bad Request', 'A session id is 32 hexadecimal characters.');
     let record: ReturnType<typeof runtime.sessions.get>;
     try {
       record = runtime.sessions.get(id.data, learnerToken(req));

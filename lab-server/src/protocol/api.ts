@@ -5,7 +5,10 @@
 import { z } from 'zod';
 import { TEMPLATE_NAMES } from '../sessions/templates.ts';
 
-export const SessionId = z.string().regex(/^[0-9a-f]{16}$/, 'a session id is 16 hexadecimal characters');
+/** 128 random bits as 32 hexadecimal characters (sessions made before were 16; they are still read). */
+export const SessionId = z
+  .string()
+  .regex(/^[0-9a-f]{16}(?:[0-9a-f]{16})?$/, 'a session id is 32 hexadecimal characters');
 export const NodeName = z.string().regex(/^node[1-9]\d?$/, 'a node name is node1, node2, ...');
 
 /** POST /api/sessions */

@@ -92,9 +92,12 @@ export class DockerProvisioner {
     this.#mirror = options.mirrorUrl ?? 'http://mirror:5000';
   }
 
-  /** The folder on the host where a node's inner engine puts its socket. */
+  /**
+   * The folder on the host where a node's inner engine puts its socket. A unix socket path holds at
+   * most 107 bytes, so the folder is named by the id's first 64 bits (sessions made before were 64-bit).
+   */
   socketDir(sessionId: string, node: string): string {
-    return join(this.#stateDir, 'sessions', sessionId, node);
+    return join(this.#stateDir, 'sessions', sessionId.slice(0, 16), node);
   }
 
   /** A client for the Docker engine inside a node. */
@@ -275,7 +278,7 @@ export class DockerProvisioner {
       await this.docker.getNetwork(network.Id).remove().catch(ignoreMissing);
     }
     await this.#disks?.removeSession(sessionId);
-    rmSync(join(this.#stateDir, 'sessions', sessionId), { recursive: true, force: true });
+    rmSync(join(this.#stateDir, 'sessions', sessionId.slice(0, 16)), { recursive: true, force: true });
   }
 
   /** Every sandbox the engine holds, grouped by session label. */

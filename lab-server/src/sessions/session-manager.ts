@@ -27,6 +27,8 @@ export interface SessionLimits {
   /** New sandboxes per client address per minute (a workshop room often shares one address). */
   createsPerAddressPerMinute: number;
   maxNodesPerSession: number;
+  /** Nodes running at once on this lab, all sandboxes together. */
+  maxLabNodes: number;
 }
 
 export interface SessionTimes {
@@ -42,7 +44,8 @@ export interface TerminalCloser {
   closeSession(sessionId: string): void | Promise<void>;
 }
 
-const newId = () => randomBytes(8).toString('hex');
+/** A session id: 128 random bits (not a secret on its own: every call also needs the owner's token). */
+const newId = () => randomBytes(16).toString('hex');
 const base32 = (bytes: Buffer) => {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
   let bits = 0;
@@ -171,7 +174,7 @@ export class SessionManager {
   }): Promise<SessionRecord> {
     const template = TEMPLATES[request.template] as Template;
     const ownerHash = hashToken(request.ownerToken);
-    this.#checkLimits(ownerHash, request.clientAddress);
+    this.#checkLimits(ownerHash, request.clientAddress, template.nodes);
     const now = this.#clock();
     const record: SessionRecord = {
       id: newId(),
@@ -306,6 +309,7 @@ export class SessionManager {
       if (record.nodes.length >= this.#limits.maxNodesPerSession) {
         throw new LabError(NodeLimitReached, { max: this.#limits.maxNodesPerSession });
       }
+      this.#checkNodeCapacity(1);
       let index = 0;
       while (record.nodes.some((n) => n.name === nodeName(index))) index++;
       const name = nodeName(index);
@@ -464,11 +468,26 @@ export class SessionManager {
     return { at, expired: now >= at, reason: idleAt <= record.expiresAt ? 'idle' : 'max-age' };
   }
 
-  #checkLimits(ownerHash: string, address: string): void {
+  /** The lab-wide node cap: nodes of sandboxes being made count as soon as they are asked for. */
+  #checkNodeCapacity(wanted: number): void {
+    let active = 0;
+    for (const s of this.#sessions.values())
+      active += s.state === 'creating' ? (TEMPLATES[s.template]?.nodes ?? 0) : s.nodes.length;
+    if (active + wanted > this.#limits.maxLabNodes) {
+      throw new LabError(CapacityReached, { active, max: this.#limits.maxLabNodes, unit: 'nodes', wanted });
+    }
+  }
+
+  #checkLimits(ownerHash: string, address: string, nodes: number): void {
     const now = this.#clock();
     if (this.#sessions.size >= this.#limits.maxSessions) {
-      throw new LabError(CapacityReached, { active: this.#sessions.size, max: this.#limits.maxSessions });
+      throw new LabError(CapacityReached, {
+        active: this.#sessions.size,
+        max: this.#limits.maxSessions,
+        unit: 'sandboxes',
+      });
     }
+    this.#checkNodeCapacity(nodes);
     const owned = [...this.#sessions.values()].filter((s) => s.ownerHash === ownerHash).length;
     if (owned >= this.#limits.maxSessionsPerOwner) {
       throw new LabError(TooManySessions, { max: this.#limits.maxSessionsPerOwner });
