@@ -94,16 +94,21 @@ export async function connectLabEngine(config: LabConfig, say: Say): Promise<Lab
   );
   const startOptions = { paths, runtime: { name: RUNTIME_NAME, path: wrapper.wrapper } };
   let dockerd = await DockerdProcess.start(startOptions);
+  let disposed = false;
   const docker = new Docker({ socketPath: paths.socket });
   const engine = await describe(docker, `unix://${paths.socket}`, true);
   return {
     ...engine,
     processAlive: () => dockerd.alive(),
     restart: async () => {
+      if (disposed) return;
       writeWrapper(engineDir);
       dockerd = await DockerdProcess.start(startOptions);
+      // Stopped while it was starting: what started must not outlive the lab.
+      if (disposed) await dockerd.stop();
     },
     dispose: async () => {
+      disposed = true;
       say('stopping the lab engine');
       await dockerd.stop();
     },

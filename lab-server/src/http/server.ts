@@ -77,11 +77,20 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     startingDetail: () => options.health.health().detail ?? 'starting',
     previewDomain: options.previewDomain,
   });
+  // An admin endpoint: with a token, for whoever holds it; without one, for this machine only (a
+  // workshop lab listens on 0.0.0.0, and the room has no business reading it).
   app.get('/metrics', async (request, reply) => {
     if (options.metricsToken && request.headers.authorization !== `Bearer ${options.metricsToken}`) {
       return reply
         .status(401)
         .send({ error: 'Unauthorized', message: 'Send the metrics token as a bearer token.' });
+    }
+    if (!options.metricsToken && !isLoopback(request.socket.remoteAddress)) {
+      return reply.status(403).send({
+        error: 'Forbidden',
+        message: 'Metrics are served to this machine only.',
+        hint: 'Set DOCKSIDE_METRICS_TOKEN and send it as a bearer token to read them from elsewhere.',
+      });
     }
     const metrics = runtime()?.metrics;
     if (!metrics) return reply.status(503).send({ error: 'LabStarting', message: 'The lab is starting.' });
@@ -107,4 +116,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
 
   routeUpgrades(app.server, { runtime, logger: app.log as unknown as Logger, origins });
   return app;
+}
+
+function isLoopback(address: string | undefined): boolean {
+  return Boolean(address && (/^127\./.test(address) || address === '::1' || /^::ffff:127\./.test(address)));
 }

@@ -1,0 +1,49 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Health } from './health.ts';
+import { createHttpServer } from './server.ts';
+
+const health: Health = {
+  status: 'starting',
+  images: [],
+  ipvs: false,
+  capabilityWrapper: false,
+  missingCapabilities: [],
+};
+
+async function server(metricsToken?: string) {
+  const app = await createHttpServer({
+    siteDir: mkdtempSync(join(tmpdir(), 'dockside-site-')),
+    health: { health: () => health },
+    logger: false,
+    metricsToken,
+  });
+  await app.ready();
+  return app;
+}
+
+describe('the metrics endpoint', () => {
+  it('without a token, answers this machine only and says how to open it up', async () => {
+    const app = await server();
+    const local = await app.inject({ method: 'GET', url: '/metrics', remoteAddress: '127.0.0.1' });
+    expect(local.statusCode).toBe(503); // Reachable; the lab is only starting.
+    const room = await app.inject({ method: 'GET', url: '/metrics', remoteAddress: '192.0.2.10' });
+    expect(room.statusCode).toBe(403);
+    expect(room.json().hint).toMatch(/DOCKSIDE_METRICS_TOKEN/);
+  });
+
+  it('with a token, answers whoever sends it, from anywhere, and nobody else', async () => {
+    const app = await server('s3cret');
+    const without = await app.inject({ method: 'GET', url: '/metrics', remoteAddress: '127.0.0.1' });
+    expect(without.statusCode).toBe(401);
+    const withToken = await app.inject({
+      method: 'GET',
+      url: '/metrics',
+      remoteAddress: '192.0.2.10',
+      headers: { authorization: 'Bearer s3cret' },
+    });
+    expect(withToken.statusCode).toBe(503);
+  });
+});
