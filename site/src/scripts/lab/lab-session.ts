@@ -395,7 +395,9 @@ export class LabSession extends EventTarget {
       const value = JSON.parse(localStorage.getItem(storageKey(this.lesson)) ?? 'null') as {
         id?: unknown;
       } | null;
-      return typeof value?.id === 'string' && /^[0-9a-f]{16}(?:[0-9a-f]{16})?$/.test(value.id) ? { id: value.id } : undefined;
+      return typeof value?.id === 'string' && /^[0-9a-f]{16}(?:[0-9a-f]{16})?$/.test(value.id)
+        ? { id: value.id }
+        : undefined;
     } catch {
       return undefined;
     }
