@@ -262,32 +262,7 @@ export async function startLab(config: LabConfig, options: StartOptions): Promis
       facts.nodeDisks,
     );
     runtime = started;
-    monitor = new EngineMonitor({
-      docker: engine.docker,
-      restart: engine.restart,
-      processAlive: engine.processAlive,
-      onDown: async (reason) => {
-        health.status = 'recovering';
-        health.detail = `the Docker engine stopped (${reason}); ${
-          engine?.restart ? 'the lab is starting it again' : 'waiting for it to come back'
-        }`;
-        say(health.detail);
-        await started.sessions.engineLost(reason);
-      },
-      onUp: async () => {
-        health.detail = 'the Docker engine is back: starting the sandboxes again';
-        // A restarted engine recreates its own chains; the lab's fences go back first.
-        await applyFirewall();
-        await startLabServices(openedEngine.docker);
-        await started.sessions.engineRecovered();
-        health.status = 'ready';
-        health.detail = undefined;
-        say('the Docker engine is back; sandboxes recovered');
-      },
-      log: (line, err) => (err ? app.log.warn({ err }, line) : app.log.info(line)),
-    });
-    started.sessions.onEngineEventsEnded = () => monitor?.lost('its event stream ended');
-    monitor.start();
+    monitor = superviseEngine(openedEngine, started, health, say, app.log as unknown as Logger);
     const { adopted, removed } = started.reconciled;
     if (adopted.length || removed.length) {
       say(`sandboxes from before: ${adopted.length} adopted, ${removed.length} removed (expired or unknown)`);
@@ -301,6 +276,46 @@ export async function startLab(config: LabConfig, options: StartOptions): Promis
     await stop().catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * Watches the engine for the lab's whole life: an outage is reported (health, learners), the lab's own
+ * engine is started again, and once it answers the fences, services and sandboxes are restored.
+ */
+function superviseEngine(
+  engine: LabEngine,
+  runtime: FullRuntime,
+  health: Health,
+  say: Say,
+  logger: Logger,
+): EngineMonitor {
+  const monitor = new EngineMonitor({
+    docker: engine.docker,
+    restart: engine.restart,
+    processAlive: engine.processAlive,
+    onDown: async (reason) => {
+      health.status = 'recovering';
+      health.detail = `the Docker engine stopped (${reason}); ${
+        engine.restart ? 'the lab is starting it again' : 'waiting for it to come back'
+      }`;
+      say(health.detail);
+      await runtime.sessions.engineLost(reason);
+    },
+    onUp: async () => {
+      health.detail = 'the Docker engine is back: starting the sandboxes again';
+      // A restarted engine recreates its own chains; the lab's fences go back first.
+      await applyFirewall();
+      await startLabServices(engine.docker);
+      await runtime.sessions.engineRecovered();
+      health.status = 'ready';
+      health.detail = undefined;
+      say('the Docker engine is back; sandboxes recovered');
+    },
+    log: (line, err) => (err ? logger.warn({ err }, line) : logger.info(line)),
+  });
+  runtime.sessions.onEngineEventsEnded = () => monitor.lost('its event stream ended');
+  monitor.start();
+  return monitor;
 }
 
 async function engineRuntimes(engine: LabEngine): Promise<string[]> {
