@@ -13,9 +13,15 @@ export interface EngineMonitorOptions {
   onUp: () => Promise<void>;
   log: (line: string, err?: unknown) => void;
   intervalMs?: number;
+  /** How long a ping may take before it counts as unanswered. */
+  pingTimeoutMs?: number;
 }
 
 const PING_TIMEOUT_MS = 3000;
+/** Refused twice in a row: the engine is gone. */
+const REFUSALS_FOR_DOWN = 2;
+/** Unanswered (a busy machine answers late) this many times in a row, about 25 s: an outage. */
+const SILENCES_FOR_DOWN = 5;
 
 /**
  * Watches the lab's Docker engine. An engine that stops answering (restarted by an operator, crashed,
@@ -25,7 +31,8 @@ const PING_TIMEOUT_MS = 3000;
 export class EngineMonitor {
   readonly #o: EngineMonitorOptions;
   #down: string | undefined;
-  #failures = 0;
+  #refusals = 0;
+  #silences = 0;
   #timer: NodeJS.Timeout | undefined;
   #busy = false;
   #disposed = false;
@@ -73,23 +80,26 @@ export class EngineMonitor {
     if (this.#busy || this.#disposed) return;
     this.#busy = true;
     try {
-      const answered = await this.#ping();
+      const ping = await this.#ping();
+      const answered = ping === 'answered';
+      if (answered) {
+        this.#refusals = 0;
+        this.#silences = 0;
+      }
       if (answered && this.#down) {
         this.#o.log(`the Docker engine answers again (it was down: ${this.#down}); recovering sandboxes`);
         try {
           await this.#o.onUp();
           this.#down = undefined;
-          this.#failures = 0;
         } catch (err) {
           // Still going down, or half up: try again at the next look.
           this.#o.log('recovering after the engine came back failed; trying again', err);
         }
-      } else if (answered) {
-        this.#failures = 0;
-      } else if (!this.#down) {
-        // Two misses in a row: one slow answer under load is not an outage.
-        this.#failures++;
-        if (this.#failures >= 2) {
+      } else if (!answered && !this.#down) {
+        // A late answer on a loaded machine is not an outage; a refused connection soon is.
+        if (ping === 'refused') this.#refusals++;
+        else this.#silences++;
+        if (this.#refusals >= REFUSALS_FOR_DOWN || this.#silences >= SILENCES_FOR_DOWN) {
           const reason = this.#o.processAlive?.() === false ? 'its process exited' : 'it does not answer';
           this.#down = reason;
           this.#o.log(`the Docker engine is down (${reason})`);
@@ -106,17 +116,17 @@ export class EngineMonitor {
     }
   }
 
-  async #ping(): Promise<boolean> {
+  async #ping(): Promise<'answered' | 'refused' | 'silent'> {
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS);
+    const timeout = new Promise<'silent'>((resolve) => {
+      timer = setTimeout(() => resolve('silent'), this.#o.pingTimeoutMs ?? PING_TIMEOUT_MS);
     });
     const ping = this.#o.docker.ping().then(
-      () => true,
-      () => false,
+      () => 'answered' as const,
+      () => 'refused' as const,
     );
-    const answered = await Promise.race([ping, timeout]);
+    const result = await Promise.race([ping, timeout]);
     clearTimeout(timer);
-    return answered;
+    return result;
   }
 }

@@ -9,15 +9,22 @@ let lab: Lab;
 let client: LabClient;
 let session: { id: string; previewToken: string };
 
-/** GET through the lab with a chosen Host header, as a browser opening a *.localhost preview does. */
+/**
+ * GET through the lab with a chosen Host header, as a browser opening a *.localhost preview does. An
+ * attempt that hangs gives up after 5 s (status 0), so a wait can try again.
+ */
 function getWithHost(url: string, host: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { headers: { host } }, (res) => {
+    const req = httpRequest(url, { headers: { host }, timeout: 5000 }, (res) => {
       let body = '';
       res.on('data', (d) => {
         body += d;
       });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => {
+      req.destroy();
+      resolve({ status: 0, body: 'no answer within 5 s' });
     });
     req.on('error', reject);
     req.end();
@@ -161,13 +168,16 @@ describe('web previews', () => {
       new RegExp(`^http://8080-node1-${session.previewToken}\\.localhost:\\d+/$`),
     );
 
+    let last = { status: 0, body: '' };
     const byHost = await waitFor(
       async () => {
-        const r = await getWithHost(lab.url, new URL(port.previewUrl).host);
-        return r.status === 200 && r;
+        last = await getWithHost(lab.url, new URL(port.previewUrl).host);
+        return last.status === 200 && last;
       },
-      { timeoutMs: 10_000, what: 'nginx through the preview proxy' },
-    );
+      { timeoutMs: 30_000, what: 'nginx through the preview proxy' },
+    ).catch((err) => {
+      throw new Error(`${err.message} Last answer: ${last.status} ${last.body.slice(0, 300)}`);
+    });
     expect(byHost.body).toContain('Welcome to nginx!');
     const byPath = await fetch(`${lab.url}preview/${session.previewToken}/node1/8080/`);
     expect(await byPath.text()).toContain('Welcome to nginx!');
