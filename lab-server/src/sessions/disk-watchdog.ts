@@ -1,6 +1,9 @@
 import type Docker from 'dockerode';
 import { runCommand } from '../util/run-command.ts';
 
+/** What a node stopped over its cap may write after a restart before it is stopped again. */
+const RESTART_ALLOWANCE_BYTES = 64 * 2 ** 20;
+
 /** A node the watchdog looks at. */
 export interface WatchedNode {
   sessionId: string;
@@ -76,8 +79,10 @@ export class DiskWatchdog {
           this.#stoppedAt.delete(node.containerId);
           continue;
         }
+        // Restarted over its cap: it runs while the learner cleans up. A node starting writes a little
+        // (logs, pid files), so only a real amount more stops it again.
         const before = this.#stoppedAt.get(node.containerId);
-        if (before !== undefined && used <= before) continue; // Restarted over its cap, not writing more.
+        if (before !== undefined && used <= before + RESTART_ALLOWANCE_BYTES) continue;
         this.#stoppedAt.set(node.containerId, used);
         await this.#onOverCap(node, { usedBytes: used, capBytes: this.#capBytes });
       } catch (err) {

@@ -52,7 +52,8 @@ describe('node disks', () => {
 
       // Restarted, it is not stopped again for what it already had; the learner deletes it.
       expect((await client.request('POST', `/api/sessions/${id}/nodes/node1/restart`)).status).toBe(200);
-      await new Promise((r) => setTimeout(r, 2000));
+      await new Promise((r) => setTimeout(r, 3000)); // Six looks of the watchdog.
+      expect((await client.request('GET', `/api/sessions/${id}`)).json.nodes[0].state).toBe('running');
       expect((await client.sh(id, 'node1', 'rm /root/big && echo FREED')).stdout).toBe('FREED\n');
 
       const disk = join(base.stateDir, 'disks', id);
