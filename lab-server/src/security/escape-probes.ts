@@ -392,7 +392,7 @@ export const PROBES: Record<PromiseId, Probe> = {
           `${where}: writing ${twice} MiB into Docker storage did not stop (${r.stdout.trim().slice(-200)})`,
         );
       if (!(wrote <= mib(cap))) return broken(`${where}: wrote ${wrote} MiB, past the ${mib(cap)} MiB cap`);
-      fills.push(`${where} stopped by ENOSPC after ${wrote} MiB`);
+      fills.push(`a fill from the ${where} ended with ENOSPC after ${wrote} MiB`);
     }
     // 2. Growing the file system from inside: its loop device cannot be opened (device cgroup) and the
     // image file is on the host, out of sight.

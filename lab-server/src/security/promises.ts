@@ -27,7 +27,7 @@ export const PROMISES = {
   disk: 'A node cannot fill the host’s disk: Docker storage inside it stops at its disk cap, and a node whose own files grow past theirs is stopped.',
   cpu: "A CPU spin and a `yes` flood in one session leave another learner's terminal responsive.",
   cleanup:
-    'A session that expires or is closed, and a lab server killed with SIGKILL and started again, leave no labelled container, network or volume behind.',
+    'A session that expires or is closed, and a lab server killed with SIGKILL and started again, leave no labelled container, network, volume or node disk behind.',
 } as const;
 
 export type PromiseId = keyof typeof PROMISES;

@@ -6,7 +6,15 @@
  * `N passed, M failed`, counting promises; writes a Markdown table to test-results/isolation.md.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statfsSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +22,7 @@ import type Docker from 'dockerode';
 import { loadConfig, repoRoot } from '../config.ts';
 import { type Lab, startLab } from '../lab.ts';
 import { LABEL_NODE, LABEL_SESSION } from '../sessions/labels.ts';
+import { mountPoints } from '../sessions/node-disks.ts';
 import { LabClient } from '../testing/lab-client.ts';
 import { TerminalClient } from '../testing/terminal-client.ts';
 import { waitFor } from '../util/wait-for.ts';
@@ -119,19 +128,29 @@ async function echoLatency(client: LabClient, session: string, samples: number) 
   return { p50: at(0.5), p99: at(0.99) };
 }
 
-async function labelled(docker: Docker, session?: string) {
-  const filters = { label: [session ? `${LABEL_SESSION}=${session}` : LABEL_SESSION] };
+/** What a session left on the engine and on the host: labelled objects, and its nodes' disks. */
+async function labelled(docker: Docker, session: string) {
+  const filters = { label: [`${LABEL_SESSION}=${session}`] };
   const [containers, networks, volumes] = await Promise.all([
     docker.listContainers({ all: true, filters }),
     docker.listNetworks({ filters }),
     docker.listVolumes({ filters }),
   ]);
-  return { containers: containers.length, networks: networks.length, volumes: volumes.Volumes?.length ?? 0 };
+  const diskDir = join(loadConfig().stateDir, 'disks', session);
+  const disks =
+    [...mountPoints()].filter((m) => m.startsWith(`${diskDir}/`)).length +
+    (existsSync(diskDir) ? readdirSync(diskDir).filter((f) => f.endsWith('.img')).length : 0);
+  return {
+    containers: containers.length,
+    networks: networks.length,
+    volumes: volumes.Volumes?.length ?? 0,
+    disks,
+  };
 }
-const none = (c: { containers: number; networks: number; volumes: number }) =>
-  c.containers + c.networks + c.volumes === 0;
-const count = (c: { containers: number; networks: number; volumes: number }) =>
-  `${c.containers} containers, ${c.networks} networks, ${c.volumes} volumes`;
+type Left = Awaited<ReturnType<typeof labelled>>;
+const none = (c: Left) => c.containers + c.networks + c.volumes + c.disks === 0;
+const count = (c: Left) =>
+  `${c.containers} containers, ${c.networks} networks, ${c.volumes} volumes, ${c.disks} node disk files and mounts`;
 
 /** The cleanup promise: expiry, explicit close, and a lab killed with SIGKILL then started again. */
 async function cleanupProbe(docker: Docker): Promise<Outcome> {
