@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { EngineStartFailed } from '../errors/catalog.ts';
 import { LabError } from '../errors/lab-error.ts';
-import { tail } from '../util/run-command.ts';
+import { mountPoints } from '../util/mounts.ts';
+import { runCommand, tail } from '../util/run-command.ts';
 import { waitFor } from '../util/wait-for.ts';
 
 export interface DockerdPaths {
@@ -116,6 +117,11 @@ export class DockerdProcess {
     const deadline = Date.now() + timeoutMs;
     while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    // dockerd bind-mounts its data root onto itself and unmounts it on a clean stop, except when an
+    // earlier dockerd was killed (SIGKILL) and left the mount: the next one finds it and keeps it.
+    if (!isAlive(pid) && mountPoints().has(this.paths.dataRoot)) {
+      await runCommand('umount', [this.paths.dataRoot]).catch(() => undefined);
+    }
   }
 
   #currentPid(): number {

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.ts';
 import { LabClient, startTestLab } from '../testing/test-lab.ts';
+import { mountPoints } from '../util/mounts.ts';
 import { waitFor } from '../util/wait-for.ts';
-import { mountPoints } from './node-disks.ts';
 
 const MiB = 2 ** 20;
 

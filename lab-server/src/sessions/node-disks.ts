@@ -5,11 +5,11 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
-  readFileSync,
   rmSync,
   statfsSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { mountPoints } from '../util/mounts.ts';
 import { runCommand, tail } from '../util/run-command.ts';
 
 /** Space a node's disk needs on the host when it is made (its image is sparse, so more comes later). */
@@ -19,21 +19,6 @@ const MIN_FREE_BYTES = 512 * 2 ** 20;
 export interface DiskUsage {
   usedBytes: number;
   capBytes: number;
-}
-
-/** Decodes the octal escapes (`\040` for a space) of /proc/self/mountinfo paths. */
-const unescapeMount = (path: string) =>
-  path.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
-
-/** Mount points on this host, from /proc/self/mountinfo. */
-export function mountPoints(): Set<string> {
-  const lines = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
-  return new Set(
-    lines
-      .map((l) => l.split(' ')[4])
-      .filter((p): p is string => Boolean(p))
-      .map(unescapeMount),
-  );
 }
 
 /**
