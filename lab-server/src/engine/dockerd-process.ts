@@ -125,7 +125,12 @@ export class DockerdProcess {
   }
 
   #currentPid(): number {
-    const fromFile = Number(readLog(this.paths.pidFile).trim());
+    let fromFile = 0;
+    try {
+      fromFile = Number(readFileSync(this.paths.pidFile, 'utf8').trim());
+    } catch {
+      // No pid file: the one we started.
+    }
     return Number.isInteger(fromFile) && fromFile > 0 && isAlive(fromFile) ? fromFile : this.#pid;
   }
 }

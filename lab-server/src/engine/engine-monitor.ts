@@ -56,9 +56,7 @@ export class EngineMonitor {
    */
   lost(reason: string): void {
     if (this.#disposed || this.#down) return;
-    this.#down = reason;
-    this.#o.log(`the Docker engine is down (${reason})`);
-    void Promise.resolve(this.#o.onDown(reason)).catch((err) => this.#o.log('onDown failed', err));
+    void this.#markDown(reason);
     if (!this.#busy) {
       clearTimeout(this.#timer);
       this.#schedule(250);
@@ -100,10 +98,9 @@ export class EngineMonitor {
         if (ping === 'refused') this.#refusals++;
         else this.#silences++;
         if (this.#refusals >= REFUSALS_FOR_DOWN || this.#silences >= SILENCES_FOR_DOWN) {
-          const reason = this.#o.processAlive?.() === false ? 'its process exited' : 'it does not answer';
-          this.#down = reason;
-          this.#o.log(`the Docker engine is down (${reason})`);
-          await Promise.resolve(this.#o.onDown(reason)).catch((err) => this.#o.log('onDown failed', err));
+          await this.#markDown(
+            this.#o.processAlive?.() === false ? 'its process exited' : 'it does not answer',
+          );
         }
       }
       if (this.#down && this.#o.restart && this.#o.processAlive?.() === false) {
@@ -114,6 +111,12 @@ export class EngineMonitor {
       this.#busy = false;
       this.#schedule();
     }
+  }
+
+  async #markDown(reason: string): Promise<void> {
+    this.#down = reason;
+    this.#o.log(`the Docker engine is down (${reason})`);
+    await Promise.resolve(this.#o.onDown(reason)).catch((err) => this.#o.log('onDown failed', err));
   }
 
   async #ping(): Promise<'answered' | 'refused' | 'silent'> {

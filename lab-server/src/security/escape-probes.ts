@@ -3,6 +3,7 @@
  * run for real from a node and from a privileged container started inside that node, with a positive
  * control wherever a failure could otherwise mean a broken probe rather than a kept promise.
  */
+import { waitFor } from '../util/wait-for.ts';
 import type { PromiseId } from './promises.ts';
 
 export interface ExecResult {
@@ -416,10 +417,11 @@ export const PROBES: Record<PromiseId, Probe> = {
       `dd if=/dev/zero of=/root/fill bs=1M count=${files + 256} >/dev/null 2>&1; sync; echo DONE`,
       120_000,
     );
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline && (await ctx.attackerNodeState('node2')) === 'running') {
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await waitFor(async () => (await ctx.attackerNodeState('node2')) !== 'running', {
+      timeoutMs: 30_000,
+      what: 'the watchdog to stop node2',
+      intervalMs: 250,
+    }).catch(() => undefined); // Judged just below, with what it means.
     const state = await ctx.attackerNodeState('node2');
     if (state === 'running') return broken(`node2 wrote ${files + 256} MiB of its own files and still runs`);
     const told = (await ctx.attackerEvents()).find((e) => e.type === 'node-disk-full');

@@ -30,8 +30,6 @@ export class DiskWatchdog {
   readonly #capBytes: number;
   readonly #onOverCap: (node: WatchedNode, found: OverCap) => Promise<void>;
   readonly #onError: (err: unknown) => void;
-  /** Writable layer of each container (it never moves while the container exists). */
-  readonly #upperDirs = new Map<string, string>();
   /** Usage a node was stopped at, while it stays over its cap. */
   readonly #stoppedAt = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
@@ -49,10 +47,6 @@ export class DiskWatchdog {
     this.#capBytes = options.capBytes;
     this.#onOverCap = options.onOverCap;
     this.#onError = options.onError ?? (() => undefined);
-  }
-
-  get capBytes(): number {
-    return this.#capBytes;
   }
 
   start(intervalMs: number): void {
@@ -89,7 +83,6 @@ export class DiskWatchdog {
         this.#onError(err);
       }
     }
-    for (const id of [...this.#upperDirs.keys()]) if (!live.has(id)) this.#upperDirs.delete(id);
     for (const id of [...this.#stoppedAt.keys()]) if (!live.has(id)) this.#stoppedAt.delete(id);
   }
 
@@ -100,12 +93,8 @@ export class DiskWatchdog {
       .inspect()
       .catch(() => undefined);
     if (!info?.State.Running) return undefined;
-    let upper = this.#upperDirs.get(containerId);
-    if (!upper) {
-      upper = (info.GraphDriver?.Data as { UpperDir?: string } | undefined)?.UpperDir;
-      if (!upper) return undefined; // A storage driver without an upper dir: nothing to measure.
-      this.#upperDirs.set(containerId, upper);
-    }
+    const upper = (info.GraphDriver?.Data as { UpperDir?: string } | undefined)?.UpperDir;
+    if (!upper) return undefined; // A storage driver without an upper dir: nothing to measure.
     // -x: mounts inside the layer (none on the host side) are not counted; nice: never starve learners.
     const r = await runCommand('nice', ['-n', '10', 'du', '-s', '-x', '-B1', upper]);
     const bytes = Number(r.stdout.split(/\s/)[0]);

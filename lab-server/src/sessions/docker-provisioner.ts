@@ -239,13 +239,13 @@ export class DockerProvisioner {
   }
 
   /** Mounts a node's disk if it is not (after a host restart), before the node starts. */
-  async startNodeDisk(sessionId: string, name: string): Promise<void> {
+  async mountNodeDisk(sessionId: string, name: string): Promise<void> {
     await this.#disks?.ensureMounted(sessionId, name);
   }
 
   /** Starts a stopped node (after an engine or host restart), its disk mounted first. */
   async startNode(sessionId: string, name: string, containerId: string): Promise<void> {
-    await this.#disks?.ensureMounted(sessionId, name);
+    await this.mountNodeDisk(sessionId, name);
     await this.docker
       .getContainer(containerId)
       .start()

@@ -38,10 +38,6 @@ export class NodeDisks {
     this.#capBytes = options.capBytes;
   }
 
-  get capBytes(): number {
-    return this.#capBytes;
-  }
-
   /** The image file and mount point of a node's disk. */
   paths(sessionId: string, node: string): { image: string; mountPoint: string } {
     const dir = join(this.#root, sessionId);

@@ -353,7 +353,7 @@ export class SessionManager {
       const container = this.container(record, name);
       this.#stoppedOnPurpose.delete(container.id);
       await this.#terminals?.closeNode(record.id, name);
-      await this.#provisioner.startNodeDisk(record.id, name);
+      await this.#provisioner.mountNodeDisk(record.id, name);
       await container.restart({ t: 5 });
       await this.#provisioner.waitForNodeEngine(record.id, name);
     });
@@ -455,9 +455,7 @@ export class SessionManager {
 
   async dispose(): Promise<void> {
     if (this.#sweeper) clearInterval(this.#sweeper);
-    const events = this.#engineEvents as { destroy?: () => void } | undefined;
-    this.#engineEvents = undefined;
-    events?.destroy?.();
+    this.#stopWatchingEngine();
     for (const record of this.#sessions.values())
       await this.#store.saveSession(record).catch(() => undefined);
   }
@@ -589,6 +587,13 @@ export class SessionManager {
     stream.on('close', ended);
   }
 
+  /** Closes the engine's event stream on purpose (its end then signals no outage). */
+  #stopWatchingEngine(): void {
+    const stream = this.#engineEvents as { destroy?: () => void } | undefined;
+    this.#engineEvents = undefined;
+    stream?.destroy?.();
+  }
+
   /** The engine stopped answering: every learner is told, before their terminals drop. */
   async engineLost(reason: string): Promise<void> {
     this.engineDown = reason;
@@ -608,9 +613,7 @@ export class SessionManager {
    * restart policy.
    */
   async engineRecovered(): Promise<void> {
-    const old = this.#engineEvents as { destroy?: () => void } | undefined;
-    this.#engineEvents = undefined;
-    old?.destroy?.();
+    this.#stopWatchingEngine();
     await this.#watchEngine();
     // Every session at once: a room of learners waits on the slowest, not on the sum.
     await Promise.all(
