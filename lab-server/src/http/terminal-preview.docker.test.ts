@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lab } from '../lab.ts';
 import { TerminalClient } from '../testing/terminal-client.ts';
 import { LabClient, startTestLab } from '../testing/test-lab.ts';
+import { runCommand } from '../util/run-command.ts';
 import { waitFor } from '../util/wait-for.ts';
 
 let lab: Lab;
@@ -29,6 +30,31 @@ function getWithHost(url: string, host: string): Promise<{ status: number; body:
     req.on('error', reject);
     req.end();
   });
+}
+
+/**
+ * What the host and node1 see of the path a preview takes (route, neighbour, the node's NAT rules and
+ * containers, nginx from inside the node), so a failed wait says where the path broke.
+ */
+async function networkReport(sessionId: string): Promise<string> {
+  const view = (await client.request('GET', `/api/sessions/${sessionId}`)).json;
+  const address = view?.nodes?.[0]?.address ?? '';
+  const host = await runCommand('sh', [
+    '-c',
+    `ip route get ${address}; ip neigh show to ${address}; ip -br addr; iptables -S INPUT; iptables -S DOCKSIDE-INPUT`,
+  ]).catch((e) => ({ stdout: String(e), stderr: '' }));
+  const node = await client
+    .sh(
+      sessionId,
+      'node1',
+      'ip -br addr; ip route; ip neigh; iptables -t nat -S; iptables -S FORWARD; docker ps; ' +
+        'wget -qO- -T 3 http://127.0.0.1:8080 | head -c 100; echo; ' +
+        `wget -qO- -T 3 http://${address}:8080 | head -c 100`,
+      30_000,
+    )
+    .then((r) => `${r.stdout}${r.stderr}`)
+    .catch((e) => String(e));
+  return `node1 (${view?.nodes?.[0]?.state}) at ${address}\n--- host\n${host.stdout}${host.stderr}\n--- node1\n${node}`;
 }
 
 beforeAll(async () => {
@@ -175,8 +201,10 @@ describe('web previews', () => {
         return last.status === 200 && last;
       },
       { timeoutMs: 30_000, what: 'nginx through the preview proxy' },
-    ).catch((err) => {
-      throw new Error(`${err.message} Last answer: ${last.status} ${last.body.slice(0, 300)}`);
+    ).catch(async (err) => {
+      throw new Error(
+        `${err.message} Last answer: ${last.status} ${last.body.slice(0, 300)}\n${await networkReport(session.id)}`,
+      );
     });
     expect(byHost.body).toContain('Welcome to nginx!');
     const byPath = await fetch(`${lab.url}preview/${session.previewToken}/node1/8080/`);
