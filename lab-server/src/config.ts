@@ -5,6 +5,7 @@ import { InvalidConfig } from './errors/catalog.ts';
 import { LabError } from './errors/lab-error.ts';
 import { parseAllowedOrigins } from './http/origins.ts';
 import { PROFILE_NAMES, type ProfileName } from './security/profiles.ts';
+import { type Cidr, parseCidr } from './util/ipv4.ts';
 
 /** The repository root: recipes, the built site and lessons are found from here. */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -35,6 +36,8 @@ export interface LabConfig {
   metricsToken: string | undefined;
   /** Origins besides the lab's own whose pages may call the API, matched exactly. */
   allowedOrigins: string[];
+  /** Where session networks take their /24s; unset: the first candidate this host routes nowhere. */
+  sandboxRange: Cidr | undefined;
   /** The security profile (docs/security.md): what the lab promises, and refuses to start without. */
   profile: ProfileName;
   limits: {
@@ -110,6 +113,18 @@ function origins(env: Env, variable: string): string[] {
   });
 }
 
+function sandboxRange(env: Env, variable: string): Cidr | undefined {
+  const value = env[variable];
+  if (!value) return undefined;
+  const cidr = parseCidr(value);
+  if (cidr && cidr.prefix >= 8 && cidr.prefix <= 24) return cidr;
+  throw new LabError(InvalidConfig, {
+    variable,
+    value,
+    expected: 'an IPv4 network from /8 to /24 that this host routes nowhere, such as 10.112.0.0/12',
+  });
+}
+
 export function defaultStateDir(): string {
   return process.getuid?.() === 0 ? '/var/lib/dockside' : join(homedir(), '.local', 'state', 'dockside');
 }
@@ -130,6 +145,7 @@ export function loadConfig(env: Env = process.env): LabConfig {
     previewDomain: env.DOCKSIDE_PREVIEW_DOMAIN || undefined,
     metricsToken: env.DOCKSIDE_METRICS_TOKEN || undefined,
     allowedOrigins: origins(env, 'DOCKSIDE_ALLOWED_ORIGINS'),
+    sandboxRange: sandboxRange(env, 'DOCKSIDE_SANDBOX_RANGE'),
     profile: oneOf(env, 'DOCKSIDE_PROFILE', PROFILE_NAMES, 'trusted'),
     limits: {
       maxSessions: number(env, 'DOCKSIDE_MAX_SESSIONS', 60, 1, 10_000),

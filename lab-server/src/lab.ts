@@ -31,12 +31,14 @@ import { describeProfile, resolveProfile, type SecurityProfile } from './securit
 import { DiskWatchdog } from './sessions/disk-watchdog.ts';
 import { DockerProvisioner } from './sessions/docker-provisioner.ts';
 import { NodeDisks } from './sessions/node-disks.ts';
+import { describeRoutes, pickSandboxRange } from './sessions/sandbox-range.ts';
 import { SessionEvents } from './sessions/session-events.ts';
 import { SessionManager } from './sessions/session-manager.ts';
 import { ensureSiteBuilt } from './site-build.ts';
 import type { LabStore } from './storage/lab-store.ts';
 import { openLabStore } from './storage/open-store.ts';
 import { TerminalHub } from './terminals/terminal-hub.ts';
+import { type Cidr, formatCidr, type HostRoute, hostRoutes } from './util/ipv4.ts';
 
 export interface Lab {
   app: FastifyInstance;
@@ -67,6 +69,7 @@ async function startRuntime(
   profile: SecurityProfile,
   nodeCgroupParent: string | undefined,
   nodeDisks: boolean,
+  network: { range: Cidr; routes: () => HostRoute[] },
 ): Promise<FullRuntime & { reconciled: { adopted: string[]; removed: string[] } }> {
   const events = new SessionEvents({ store });
   const disks = nodeDisks
@@ -78,6 +81,8 @@ async function startRuntime(
     nodeImage: 'dockside/node',
     runtime: { ...profile.node, cgroupParent: nodeCgroupParent },
     disks,
+    sandboxRange: network.range,
+    hostRoutes: network.routes,
     limits: {
       memoryBytes: config.limits.nodeMemoryBytes,
       nanoCpus: config.limits.nodeNanoCpus,
@@ -230,9 +235,25 @@ export async function startLab(config: LabConfig, options: StartOptions): Promis
       local: engine.host.startsWith('unix://'),
     });
     const profile = resolveProfile(config.profile, facts);
-    const firewall = await applyFirewall();
+    // A remote engine's host has routes of its own, unknown here.
+    const routes = engine.host.startsWith('unix://') ? () => hostRoutes() : () => [];
+    const sandbox = await pickSandboxRange(engine.docker, config.sandboxRange, routes());
+    say(
+      `sandbox networks: /24s of ${formatCidr(sandbox.range)} (${sandbox.why})${
+        sandbox.avoided.length ? `; skipping this host's ${describeRoutes(sandbox.avoided)}` : ''
+      }`,
+    );
+    const firewall = await applyFirewall(formatCidr(sandbox.range));
     const nodeCgroupParent = profile.node.privileged ? prepareNodeCgroupParent() : undefined;
-    health.security = { ...describeProfile(profile, facts), firewall };
+    health.security = {
+      ...describeProfile(profile, facts),
+      firewall,
+      sandboxRange: {
+        range: formatCidr(sandbox.range),
+        why: sandbox.why,
+        avoided: sandbox.avoided.map((r) => `${formatCidr(r.network)} on ${r.iface}`),
+      },
+    };
     const notPromised = health.security.notPromised;
     say(
       `security profile ${profile.name} (${profile.audience}): ${health.security.promises.length} promises kept and tested${
@@ -260,9 +281,17 @@ export async function startLab(config: LabConfig, options: StartOptions): Promis
       profile,
       nodeCgroupParent,
       facts.nodeDisks,
+      { range: sandbox.range, routes },
     );
     runtime = started;
-    monitor = superviseEngine(openedEngine, started, health, say, app.log as unknown as Logger);
+    monitor = superviseEngine(
+      openedEngine,
+      started,
+      health,
+      say,
+      app.log as unknown as Logger,
+      formatCidr(sandbox.range),
+    );
     const { adopted, removed } = started.reconciled;
     if (adopted.length || removed.length) {
       say(`sandboxes from before: ${adopted.length} adopted, ${removed.length} removed (expired or unknown)`);
@@ -288,6 +317,7 @@ function superviseEngine(
   health: Health,
   say: Say,
   logger: Logger,
+  sandboxRange: string,
 ): EngineMonitor {
   const monitor = new EngineMonitor({
     docker: engine.docker,
@@ -304,7 +334,7 @@ function superviseEngine(
     onUp: async () => {
       health.detail = 'the Docker engine is back: starting the sandboxes again';
       // A restarted engine recreates its own chains; the lab's fences go back first.
-      await applyFirewall();
+      await applyFirewall(sandboxRange);
       await startLabServices(engine.docker);
       await runtime.sessions.engineRecovered();
       health.status = 'ready';

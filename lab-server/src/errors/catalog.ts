@@ -102,6 +102,16 @@ export const FirewallFailed = define<{ command: string; output: string }>({
     'The lab needs root and iptables (with the conntrack and physdev matches) to fence sandboxes; run it as root on a host whose kernel has them.',
 });
 
+export const NoSessionSubnet = define<{ range: string; networks: number; routes: string }>({
+  name: 'NoSessionSubnet',
+  title: 'No network address left for a sandbox',
+  status: 503,
+  message: ({ range, networks, routes }) =>
+    `Every /24 of ${range} is taken: ${networks} by sandbox networks, the rest by this host's routes (${routes}).`,
+  hint: () =>
+    'Close sandboxes that are no longer used, or give the lab a larger range no route of this host uses with DOCKSIDE_SANDBOX_RANGE (for example 10.112.0.0/12).',
+});
+
 export const ManifestInvalid = define<{ file: string; problems: string }>({
   name: 'ManifestInvalid',
   title: 'Invalid image manifest',

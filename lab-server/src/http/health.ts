@@ -24,6 +24,8 @@ export interface Health {
   /** The security profile in force: what it promises, what it does not, and what the host gives. */
   security?: ReturnType<typeof import('../security/profiles.ts').describeProfile> & {
     firewall: string[];
+    /** Where session networks take their /24s, and why there. */
+    sandboxRange: { range: string; why: string; avoided: string[] };
   };
   mirror?: { mode: string };
   aptProxy?: { offline: boolean };

@@ -2,9 +2,6 @@ import { FirewallFailed } from '../errors/catalog.ts';
 import { LabError } from '../errors/lab-error.ts';
 import { runCommand } from '../util/run-command.ts';
 
-/** Where session networks take their /24s (docker-provisioner.ts). */
-export const SANDBOX_RANGE = '10.96.0.0/12';
-
 const INPUT_CHAIN = 'DOCKSIDE-INPUT';
 const FORWARD_CHAIN = 'DOCKSIDE-FORWARD';
 
@@ -21,11 +18,15 @@ export interface FirewallRule {
  *
  * - INPUT: nothing from a sandbox address reaches the host, except replies to connections the host
  *   opened (previews, the lab's own probes).
+ *
+ * Each jump also names the side of a Docker bridge (`br-+`) the packet comes from or goes to, so a
+ * host whose own network shares the range (a LAN in 10.0.0.0/8) keeps its traffic: only what crosses a
+ * Docker bridge is fenced.
  * - FORWARD (through DOCKER-USER, which Docker evaluates first): a sandbox packet may only be bridged
  *   within its own session network (the hub mirror and package proxy are attached there); anything
  *   routed (another session, the default bridge, the metadata address, the internet) is dropped.
  */
-export function firewallRules(range = SANDBOX_RANGE): {
+export function firewallRules(range: string): {
   chains: string[];
   rules: FirewallRule[];
   jumps: FirewallRule[];
@@ -40,9 +41,9 @@ export function firewallRules(range = SANDBOX_RANGE): {
       { chain: FORWARD_CHAIN, spec: ['-j', 'DROP'] },
     ],
     jumps: [
-      { chain: 'INPUT', spec: ['-s', range, '-j', INPUT_CHAIN] },
-      { chain: 'DOCKER-USER', spec: ['-s', range, '-j', FORWARD_CHAIN] },
-      { chain: 'DOCKER-USER', spec: ['-d', range, '-j', FORWARD_CHAIN] },
+      { chain: 'INPUT', spec: ['-s', range, '-i', 'br-+', '-j', INPUT_CHAIN] },
+      { chain: 'DOCKER-USER', spec: ['-s', range, '-i', 'br-+', '-j', FORWARD_CHAIN] },
+      { chain: 'DOCKER-USER', spec: ['-d', range, '-o', 'br-+', '-j', FORWARD_CHAIN] },
     ],
   };
 }
@@ -54,9 +55,10 @@ async function iptables(args: string[]): Promise<{ code: number; output: string 
 
 /**
  * Installs the rules (idempotent: the lab's chains are flushed and refilled, each jump is added once,
- * first in its chain). Needs root and an engine that manages iptables (DOCKER-USER exists).
+ * first in its chain, and a jump to the lab's chains left by an earlier start with another range or
+ * another version is removed). Needs root and an engine that manages iptables (DOCKER-USER exists).
  */
-export async function applyFirewall(range = SANDBOX_RANGE): Promise<string[]> {
+export async function applyFirewall(range: string): Promise<string[]> {
   const { chains, rules, jumps } = firewallRules(range);
   const must = async (args: string[]) => {
     const r = await iptables(args);
@@ -68,6 +70,12 @@ export async function applyFirewall(range = SANDBOX_RANGE): Promise<string[]> {
     await must(['-F', chain]);
   }
   for (const rule of rules) await must(['-A', rule.chain, ...rule.spec]);
+  const wanted = new Set(jumps.map((j) => ['-A', j.chain, ...j.spec].join(' ')));
+  for (const chain of new Set(jumps.map((j) => j.chain))) {
+    const listed = (await iptables(['-S', chain])).output.split('\n');
+    const stale = listed.filter((l) => chains.some((c) => l.endsWith(`-j ${c}`)) && !wanted.has(l.trim()));
+    for (const line of stale) await must(['-D', ...line.trim().split(/\s+/).slice(1)]);
+  }
   for (const jump of jumps) {
     if ((await iptables(['-C', jump.chain, ...jump.spec])).code !== 0) {
       await must(['-I', jump.chain, '1', ...jump.spec]);

@@ -38,16 +38,16 @@ export class OutsideHost {
     await run('ip', ['netns', 'add', ns]);
     await run('ip', ['link', 'add', this.#hostIf, 'type', 'veth', 'peer', 'name', peer]);
     await run('ip', ['link', 'set', peer, 'netns', ns]);
-    await run('ip', ['addr', 'add', '192.0.2.1/30', 'dev', this.#hostIf]); // TEST-NET-1, link only
+    await run('ip', ['addr', 'add', '169.254.250.1/30', 'dev', this.#hostIf]); // Link-local: no host's LAN uses it
     await run('ip', ['link', 'set', this.#hostIf, 'up']);
-    await run('ip', ['-n', ns, 'addr', 'add', '192.0.2.2/30', 'dev', peer]);
+    await run('ip', ['-n', ns, 'addr', 'add', '169.254.250.2/30', 'dev', peer]);
     await run('ip', ['-n', ns, 'addr', 'add', `${OutsideHost.METADATA}/32`, 'dev', peer]);
     await run('ip', ['-n', ns, 'addr', 'add', `${OutsideHost.INTERNET}/32`, 'dev', peer]);
     await run('ip', ['-n', ns, 'link', 'set', peer, 'up']);
     await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-    await run('ip', ['-n', ns, 'route', 'add', 'default', 'via', '192.0.2.1']);
+    await run('ip', ['-n', ns, 'route', 'add', 'default', 'via', '169.254.250.1']);
     for (const address of [OutsideHost.METADATA, OutsideHost.INTERNET]) {
-      await run('ip', ['route', 'replace', `${address}/32`, 'via', '192.0.2.2', 'dev', this.#hostIf]);
+      await run('ip', ['route', 'replace', `${address}/32`, 'via', '169.254.250.2', 'dev', this.#hostIf]);
     }
     this.#server = spawn(
       'ip',

@@ -2,9 +2,11 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { attachLabServices, detachLabServices } from '../infra/lab-services.ts';
+import { type Cidr, contains, formatCidr, type HostRoute, parseCidr } from '../util/ipv4.ts';
 import { waitFor } from '../util/wait-for.ts';
 import { LABEL_NODE, LABEL_ROLE, LABEL_SESSION, sessionLabels } from './labels.ts';
 import type { NodeDisks } from './node-disks.ts';
+import { freeSubnet, RANGE_CANDIDATES } from './sandbox-range.ts';
 
 /** What one node may use; enforced by the engine (cgroups). */
 export interface NodeLimits {
@@ -37,6 +39,8 @@ export interface LabelledSandbox {
   containers: { id: string; node: string; running: boolean }[];
   networks: string[];
   volumes: string[];
+  /** A network of it lies outside the sandbox range, where the host's fences do not reach. */
+  unfenced: boolean;
 }
 
 /** This process's hard RLIMIT_NOFILE, which the engine it started shares. */
@@ -69,6 +73,8 @@ export class DockerProvisioner {
   readonly #runtime: NodeRuntimeOptions;
   readonly #openFiles: number;
   readonly #disks: NodeDisks | undefined;
+  readonly #range: Cidr;
+  readonly #hostRoutes: () => HostRoute[];
   #networkQueue: Promise<unknown> = Promise.resolve();
 
   constructor(options: {
@@ -80,7 +86,13 @@ export class DockerProvisioner {
     runtime?: NodeRuntimeOptions;
     /** Each node's /var/lib/docker on a file system of its own size (node-disks.ts); else a volume. */
     disks?: NodeDisks;
+    /** Where session networks take their /24s (sandbox-range.ts). */
+    sandboxRange?: Cidr;
+    /** The routes of the host the engine runs on; none known for a remote engine. */
+    hostRoutes?: () => HostRoute[];
   }) {
+    this.#range = options.sandboxRange ?? (RANGE_CANDIDATES[0] as Cidr);
+    this.#hostRoutes = options.hostRoutes ?? (() => []);
     this.#disks = options.disks;
     this.#runtime = options.runtime ?? { privileged: true };
     // Without CAP_SYS_RESOURCE (missing on some hosts) a limit can only be lowered, never raised.
@@ -106,9 +118,8 @@ export class DockerProvisioner {
   }
 
   /**
-   * Docker's default address pools hold about 30 networks, far fewer than a workshop needs; each
-   * session gets a /24 of its own from 10.96.0.0/12 instead (4096 of them), clear of the ranges the
-   * engines inside nodes use (172.17-31.x, 192.168.x, 10.210.0.0/24).
+   * Each session gets a /24 of its own from the sandbox range (sandbox-range.ts: 4096 of them in the
+   * default 10.96.0.0/12), clear of the host's own networks and of what engines inside nodes use.
    */
   async createNetwork(sessionId: string): Promise<string> {
     const id = await this.#allocateNetwork(sessionId);
@@ -146,18 +157,14 @@ export class DockerProvisioner {
     return run;
   }
 
+  /** Where session networks take their /24s. */
+  get sandboxRange(): Cidr {
+    return this.#range;
+  }
+
   async #freeSubnet(): Promise<string> {
     const networks = await this.docker.listNetworks();
-    const used = new Set(
-      networks
-        .flatMap((n) => (n.IPAM?.Config ?? []).map((c: { Subnet?: string }) => c.Subnet ?? ''))
-        .filter(Boolean),
-    );
-    for (let i = 0; i < 4096; i++) {
-      const subnet = `10.${96 + (i >> 8)}.${i & 255}.0/24`;
-      if (!used.has(subnet)) return subnet;
-    }
-    throw new Error('all 4096 session subnets are in use');
+    return formatCidr(freeSubnet(this.#range, networks, this.#hostRoutes()));
   }
 
   async createNode(sessionId: string, networkId: string, name: string): Promise<ProvisionedNode> {
@@ -293,7 +300,7 @@ export class DockerProvisioner {
     const entry = (id: string) => {
       let found = byId.get(id);
       if (!found) {
-        found = { sessionId: id, containers: [], networks: [], volumes: [] };
+        found = { sessionId: id, containers: [], networks: [], volumes: [], unfenced: false };
         byId.set(id, found);
       }
       return found;
@@ -309,7 +316,11 @@ export class DockerProvisioner {
     }
     for (const n of networks) {
       const id = n.Labels?.[LABEL_SESSION];
-      if (id) entry(id).networks.push(n.Id);
+      if (!id) continue;
+      const sandbox = entry(id);
+      sandbox.networks.push(n.Id);
+      const subnets = (n.IPAM?.Config ?? []).map((c: { Subnet?: string }) => parseCidr(c.Subnet ?? ''));
+      if (subnets.some((c) => !c || !contains(this.#range, c))) sandbox.unfenced = true;
     }
     for (const v of volumes.Volumes ?? []) {
       const id = v.Labels?.[LABEL_SESSION];

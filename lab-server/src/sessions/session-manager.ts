@@ -145,7 +145,8 @@ export class SessionManager {
     for (const sandbox of sandboxes) {
       const record = known.get(sandbox.sessionId);
       const alive = record && record.state === 'ready' && !this.#expiry(record, now).expired;
-      if (!record || !alive) {
+      // A sandbox made under another DOCKSIDE_SANDBOX_RANGE is outside the fences: it is not kept.
+      if (!record || !alive || sandbox.unfenced) {
         await this.#provisioner.destroySandbox(sandbox.sessionId);
         if (record) await this.#store.deleteSession(record.id);
         removed.push(sandbox.sessionId);

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.ts';
+import { formatCidr } from './util/ipv4.ts';
+
+describe('DOCKSIDE_SANDBOX_RANGE', () => {
+  it('is unset by default: the lab picks a range the host routes nowhere', () => {
+    expect(loadConfig({}).sandboxRange).toBeUndefined();
+  });
+
+  it('takes an IPv4 network from /8 to /24', () => {
+    const config = loadConfig({ DOCKSIDE_SANDBOX_RANGE: '10.112.0.0/12' });
+    expect(config.sandboxRange && formatCidr(config.sandboxRange)).toBe('10.112.0.0/12');
+  });
+
+  it('refuses anything else and says what it expects', () => {
+    for (const bad of ['10.112.0.0', '10.112.0.0/25', '10.0.0.0/7', 'fd00::/8', 'lan']) {
+      expect(() => loadConfig({ DOCKSIDE_SANDBOX_RANGE: bad })).toThrow(
+        `DOCKSIDE_SANDBOX_RANGE="${bad}" is not valid: an IPv4 network from /8 to /24 that this host routes nowhere, such as 10.112.0.0/12.`,
+      );
+    }
+  });
+});

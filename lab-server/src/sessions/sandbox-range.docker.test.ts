@@ -1,0 +1,151 @@
+import { once } from 'node:events';
+import { request as httpRequest } from 'node:http';
+import { type AddressInfo, createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Lab } from '../lab.ts';
+import { LabClient, startTestLab } from '../testing/test-lab.ts';
+import { type Cidr, contains, parseCidr } from '../util/ipv4.ts';
+import { runCommand } from '../util/run-command.ts';
+import { waitFor } from '../util/wait-for.ts';
+
+/**
+ * A network of the host's own inside the default sandbox range, as on a host whose LAN or VPN is in
+ * 10.96.0.0/24: a namespace joined by a veth pair, the host at 10.96.0.1, a neighbour at 10.96.0.2.
+ */
+const NS = `dsk-lan-${process.pid % 10_000}`;
+const HOST_IF = `dsklan${process.pid % 10_000}h`;
+const PEER_IF = `dsklan${process.pid % 10_000}n`;
+
+async function run(cmd: string, args: string[]): Promise<string> {
+  const r = await runCommand(cmd, args);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+async function removeHostNetwork(): Promise<void> {
+  await runCommand('ip', ['link', 'del', HOST_IF]);
+  await runCommand('ip', ['netns', 'del', NS]);
+}
+
+/** GET through the lab with the Host header of a preview, as a browser does. */
+function preview(labUrl: string, previewUrl: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve) => {
+    const req = httpRequest(labUrl, { headers: { host: new URL(previewUrl).host }, timeout: 5000 }, (res) => {
+      let body = '';
+      res.on('data', (d) => {
+        body += d;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer within 5 s')));
+    req.on('error', (err) => resolve({ status: 0, body: String(err) }));
+    req.end();
+  });
+}
+
+/** Starts nginx on node1 and waits for its preview: the lab reaches the node at its address. */
+async function nginxPreview(lab: Lab, client: LabClient, id: string): Promise<string> {
+  await client.sh(id, 'node1', 'docker run -d -p 8080:80 nginx >/dev/null', 60_000);
+  const url = await waitFor(
+    async () => {
+      const view = (await client.request('GET', `/api/sessions/${id}`)).json;
+      return view.nodes[0].ports.find((p: { port: number }) => p.port === 8080)?.previewUrl as string;
+    },
+    { timeoutMs: 10_000, what: 'port 8080 in the session' },
+  );
+  let last = { status: 0, body: '' };
+  await waitFor(
+    async () => {
+      last = await preview(lab.url, url);
+      return last.status === 200;
+    },
+    { timeoutMs: 20_000, what: 'nginx through the preview' },
+  ).catch((err) => {
+    throw new Error(`${err.message}; last answer: ${last.status} ${last.body.slice(0, 200)}`);
+  });
+  return last.body;
+}
+
+/** Whether the neighbour on the host's network opens a TCP connection to the host. */
+async function neighbourConnects(port: number): Promise<boolean> {
+  const script =
+    'import socket,sys; socket.create_connection(("10.96.0.1", int(sys.argv[1])), 3); print("connected")';
+  const r = await runCommand('ip', ['netns', 'exec', NS, 'python3', '-c', script, String(port)]);
+  return r.stdout.includes('connected');
+}
+
+const server = createServer((socket) => socket.end('hello from the host\n'));
+
+beforeAll(async () => {
+  await removeHostNetwork();
+  await run('ip', ['netns', 'add', NS]);
+  await run('ip', ['link', 'add', HOST_IF, 'type', 'veth', 'peer', 'name', PEER_IF]);
+  await run('ip', ['link', 'set', PEER_IF, 'netns', NS]);
+  await run('ip', ['addr', 'add', '10.96.0.1/24', 'dev', HOST_IF]);
+  await run('ip', ['link', 'set', HOST_IF, 'up']);
+  await run('ip', ['-n', NS, 'addr', 'add', '10.96.0.2/24', 'dev', PEER_IF]);
+  await run('ip', ['-n', NS, 'link', 'set', PEER_IF, 'up']);
+  server.listen(0, '0.0.0.0');
+  await once(server, 'listening');
+});
+
+afterAll(async () => {
+  server.close();
+  await removeHostNetwork();
+});
+
+describe('sandbox networks beside the host’s own networks', () => {
+  it('picks a range the host does not use, so previews reach the nodes', async () => {
+    const lab = await startTestLab();
+    const client = new LabClient(lab.url);
+    try {
+      const health = (await client.request('GET', '/api/health')).json;
+      expect(health.security.sandboxRange).toEqual({
+        range: '10.112.0.0/12',
+        why: `10.96.0.0/12 is used by this host (10.96.0.0/24 on ${HOST_IF})`,
+        avoided: [],
+      });
+      const session = (await client.request('POST', '/api/sessions', { template: 'single' })).json;
+      const view = (await client.request('GET', `/api/sessions/${session.id}`)).json;
+      expect(
+        contains(parseCidr('10.112.0.0/12') as Cidr, parseCidr(`${view.nodes[0].address}/32`) as Cidr),
+      ).toBe(true);
+      expect(await nginxPreview(lab, client, session.id)).toContain('Welcome to nginx!');
+      await client.request('DELETE', `/api/sessions/${session.id}`);
+    } finally {
+      await lab.stop();
+    }
+  });
+
+  it('in a range the operator set that holds a host network: skips its /24, fences sandboxes only', async () => {
+    const lab = await startTestLab({ sandboxRange: parseCidr('10.96.0.0/12') });
+    const client = new LabClient(lab.url);
+    try {
+      const health = (await client.request('GET', '/api/health')).json;
+      expect(health.security.sandboxRange.avoided).toEqual([`10.96.0.0/24 on ${HOST_IF}`]);
+      expect(health.security.firewall).toContain('-A INPUT -s 10.96.0.0/12 -i br-+ -j DOCKSIDE-INPUT');
+
+      const session = (await client.request('POST', '/api/sessions', { template: 'single' })).json;
+      const view = (await client.request('GET', `/api/sessions/${session.id}`)).json;
+      const address = view.nodes[0].address as string;
+      expect(address).toMatch(/^10\.(9[6-9]|10[0-9]|11[01])\./);
+      expect(address.startsWith('10.96.0.')).toBe(false);
+      expect(await nginxPreview(lab, client, session.id)).toContain('Welcome to nginx!');
+
+      // The host's network keeps reaching the host; the sandbox, in the same range, does not.
+      const port = (server.address() as AddressInfo).port;
+      expect(await neighbourConnects(port)).toBe(true);
+      const gateway = address.replace(/\.\d+$/, '.1');
+      const fromNode = await client.sh(
+        session.id,
+        'node1',
+        `timeout 5 bash -c 'exec 3<>/dev/tcp/${gateway}/${port} && cat <&3' 2>&1; echo "exit=$?"`,
+      );
+      expect(fromNode.stdout).not.toContain('hello from the host');
+      expect(fromNode.stdout).toMatch(/exit=(?!0\b)\d+/);
+      await client.request('DELETE', `/api/sessions/${session.id}`);
+    } finally {
+      await lab.stop();
+    }
+  });
+});
