@@ -100,11 +100,10 @@ describe('sandbox networks beside the host’s own networks', () => {
     const client = new LabClient(lab.url);
     try {
       const health = (await client.request('GET', '/api/health')).json;
-      expect(health.security.sandboxRange).toEqual({
-        range: '10.112.0.0/12',
-        why: `10.96.0.0/12 is used by this host (10.96.0.0/24 on ${HOST_IF})`,
-        avoided: [],
-      });
+      expect(health.security.sandboxRange.range).toBe('10.112.0.0/12');
+      expect(health.security.sandboxRange.why).toMatch(
+        new RegExp(`^10\\.96\\.0\\.0/12 is used by this host \\(.*10\\.96\\.0\\.0/24 on ${HOST_IF}`),
+      );
       const session = (await client.request('POST', '/api/sessions', { template: 'single' })).json;
       const view = (await client.request('GET', `/api/sessions/${session.id}`)).json;
       expect(
@@ -122,7 +121,7 @@ describe('sandbox networks beside the host’s own networks', () => {
     const client = new LabClient(lab.url);
     try {
       const health = (await client.request('GET', '/api/health')).json;
-      expect(health.security.sandboxRange.avoided).toEqual([`10.96.0.0/24 on ${HOST_IF}`]);
+      expect(health.security.sandboxRange.avoided).toContain(`10.96.0.0/24 on ${HOST_IF}`);
       expect(health.security.firewall).toContain('-A INPUT -s 10.96.0.0/12 -i br-+ -j DOCKSIDE-INPUT');
 
       const session = (await client.request('POST', '/api/sessions', { template: 'single' })).json;
