@@ -47,3 +47,29 @@ describe('the metrics endpoint', () => {
     expect(withToken.statusCode).toBe(503);
   });
 });
+
+describe('requests the API cannot read', () => {
+  const post = (app: Awaited<ReturnType<typeof server>>, payload: string) =>
+    app.inject({
+      method: 'POST',
+      url: '/api/sessions',
+      headers: { 'content-type': 'application/json' },
+      payload,
+    });
+
+  it('a body that is not JSON: 400, saying so and where the format is', async () => {
+    const app = await server();
+    const r = await post(app, '{"template": ');
+    expect(r.statusCode).toBe(400);
+    expect(r.json().message).toMatch(/not valid JSON/);
+    expect(r.json().hint).toMatch(/docs\/api\.md/);
+  });
+
+  it('a body over the limit: 413, saying how much one request may carry', async () => {
+    const app = await server();
+    const r = await post(app, JSON.stringify({ template: 'single', pad: 'x'.repeat(2 * 1024 * 1024) }));
+    expect(r.statusCode).toBe(413);
+    expect(r.json().message).toMatch(/too large/i);
+    expect(r.json().hint).toMatch(/^Send at most 1088 KiB in one request/);
+  });
+});

@@ -34,11 +34,21 @@ export interface HttpServerOptions {
   allowedOrigins?: string[];
 }
 
+/** The largest exec stdin plus its envelope. */
+const BODY_LIMIT = 1024 * 1024 + 64 * 1024;
+
+function clientErrorHint(code: string | undefined): string {
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return `Send at most ${BODY_LIMIT / 1024} KiB in one request (an exec's standard input included); split larger input.`;
+  }
+  return 'See docs/api.md for the request format.';
+}
+
 /** The lab's HTTP front: the built site, the API, previews, and answers that say what went wrong. */
 export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger,
-    bodyLimit: 1024 * 1024 + 64 * 1024, // The largest exec stdin plus its envelope.
+    bodyLimit: BODY_LIMIT,
     trustProxy: false,
   });
   const runtime = options.runtime ?? (() => undefined);
@@ -49,14 +59,22 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       return reply.status(err.status).send({ error: err.name, message: err.message, hint: err.hint });
     }
     const status = (err as { statusCode?: number }).statusCode ?? 500;
-    if (status >= 500) request.log.error({ err }, 'request failed');
-    return reply.status(status).send({
-      error: (err as { code?: string }).code ?? 'InternalError',
-      message:
-        status >= 500
-          ? 'The lab server failed to answer this request; it has been logged.'
-          : (err as Error).message,
-    });
+    const code = (err as { code?: string }).code;
+    if (status >= 500) {
+      request.log.error({ err }, 'request failed');
+      return reply.status(status).send({
+        error: code ?? 'InternalError',
+        message: 'The lab server failed to answer this request; it has been logged.',
+      });
+    }
+    // Fastify's own refusals (a body that is not JSON, or too large) say what to send instead.
+    return reply
+      .status(status)
+      .send({
+        error: code ?? 'InvalidRequest',
+        message: (err as Error).message,
+        hint: clientErrorHint(code),
+      });
   });
 
   // Previews are recognised by their host name or /preview path before any routing or body parsing.
