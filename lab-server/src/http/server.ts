@@ -68,13 +68,11 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
       });
     }
     // Fastify's own refusals (a body that is not JSON, or too large) say what to send instead.
-    return reply
-      .status(status)
-      .send({
-        error: code ?? 'InvalidRequest',
-        message: (err as Error).message,
-        hint: clientErrorHint(code),
-      });
+    return reply.status(status).send({
+      error: code ?? 'InvalidRequest',
+      message: (err as Error).message,
+      hint: clientErrorHint(code),
+    });
   });
 
   // Previews are recognised by their host name or /preview path before any routing or body parsing.
