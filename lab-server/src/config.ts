@@ -64,6 +64,8 @@ export interface LabConfig {
     sweepIntervalMs: number;
     /** How often the disk watchdog measures what each node wrote outside /var/lib/docker. */
     diskWatchIntervalMs: number;
+    /** How long a node restarted over its files cap may run to let the learner delete files. */
+    diskGraceMs: number;
   };
 }
 
@@ -168,6 +170,7 @@ export function loadConfig(env: Env = process.env): LabConfig {
       warnBeforeMs: 5 * 60_000,
       sweepIntervalMs: 10_000,
       diskWatchIntervalMs: number(env, 'DOCKSIDE_DISK_WATCH_SECONDS', 10, 0.5, 3600) * 1000,
+      diskGraceMs: number(env, 'DOCKSIDE_DISK_GRACE_SECONDS', 120, 1, 86_400) * 1000,
     },
   };
 }

@@ -24,13 +24,14 @@ import { startLabServices } from './infra/lab-services.ts';
 import { prepareLab } from './infra/prepare-lab.ts';
 import { LabMetrics } from './metrics/lab-metrics.ts';
 import { PreviewProxy } from './preview/preview-proxy.ts';
-import { applyFirewall } from './security/firewall.ts';
+import { applyFirewall, removeFirewall } from './security/firewall.ts';
 import { readHostFacts } from './security/host-facts.ts';
 import { prepareNodeCgroupParent } from './security/node-cgroup.ts';
 import { describeProfile, resolveProfile, type SecurityProfile } from './security/profiles.ts';
-import { DiskWatchdog } from './sessions/disk-watchdog.ts';
+import { DiskWatchdog, type DiskWatchdogHooks } from './sessions/disk-watchdog.ts';
 import { DockerProvisioner } from './sessions/docker-provisioner.ts';
 import { NodeDisks } from './sessions/node-disks.ts';
+import { engineNodeFiles } from './sessions/node-files.ts';
 import { describeRoutes, pickSandboxRange } from './sessions/sandbox-range.ts';
 import { SessionEvents } from './sessions/session-events.ts';
 import { SessionManager } from './sessions/session-manager.ts';
@@ -124,6 +125,7 @@ async function startRuntime(
     access: {
       exec: (record, node, argv, options) => sessions.exec(record, node, argv, options),
       nodeEngine: (record, node) => sessions.nodeEngine(record, node),
+      whyDown: (record) => sessions.whyDown(record),
     },
   });
   const lessonsDir = join(repoRoot, 'lessons');
@@ -140,18 +142,31 @@ async function startRuntime(
   const reconciled = await sessions.start({ sweepIntervalMs: config.times.sweepIntervalMs });
   const diskWatchdog = nodeDisks
     ? new DiskWatchdog({
-        docker: engine.docker,
+        files: engineNodeFiles(engine.docker),
         nodes: () => sessions.watchedNodes(),
         capBytes: config.limits.nodeFilesBytes,
-        onOverCap: (node, found) => {
-          logger.warn({ ...node, ...found }, 'a node wrote past its disk cap: stopped');
-          return sessions.stopOverDiskCap(node, found);
-        },
+        graceMs: config.times.diskGraceMs,
+        hooks: logDiskActions(sessions.diskHooks(), logger),
         onError: (err) => logger.warn({ err }, 'the disk watchdog could not measure a node'),
       })
     : undefined;
   diskWatchdog?.start(config.times.diskWatchIntervalMs);
   return { sessions, events, terminals, preview, metrics, checks, watcher, store, reconciled, diskWatchdog };
+}
+
+/** The watchdog's actions, in the lab's log as well (an operator reads why a node stopped). */
+function logDiskActions(hooks: DiskWatchdogHooks, logger: Logger): DiskWatchdogHooks {
+  return {
+    ...hooks,
+    stopped: (node, found) => {
+      logger.warn({ ...node, ...found }, 'a node wrote past its disk cap: stopped');
+      return hooks.stopped(node, found);
+    },
+    warn: (node, warning) => {
+      logger.info({ ...node, ...warning }, 'a node restarted over its disk cap: grace window');
+      return hooks.warn(node, warning);
+    },
+  };
 }
 
 export async function startLab(config: LabConfig, options: StartOptions): Promise<Lab> {
@@ -190,6 +205,7 @@ export async function startLab(config: LabConfig, options: StartOptions): Promis
   let engine: LabEngine | undefined;
   let store: LabStore | undefined;
   let monitor: EngineMonitor | undefined;
+  let fenced = false;
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
@@ -204,6 +220,9 @@ export async function startLab(config: LabConfig, options: StartOptions): Promis
     runtime?.preview.dispose();
     await store?.dispose().catch(() => undefined);
     await engine?.dispose();
+    // With the lab's own engine stopped, no node runs: the fences go too (the host as it was found).
+    // An engine the lab did not start keeps running sandboxes, so their fences stay for the next start.
+    if (engine?.owned && fenced) await removeFirewall();
   };
   options.onListening?.({ url, stop });
 
@@ -243,6 +262,7 @@ export async function startLab(config: LabConfig, options: StartOptions): Promis
         sandbox.avoided.length ? `; skipping this host's ${describeRoutes(sandbox.avoided)}` : ''
       }`,
     );
+    fenced = true;
     const firewall = await applyFirewall(formatCidr(sandbox.range));
     const nodeCgroupParent = profile.node.privileged ? prepareNodeCgroupParent() : undefined;
     health.security = {

@@ -32,7 +32,7 @@ function start(
 /** A single line that says what to do, and no stack trace. */
 function expectOneClearLine(stderr: string, pattern: RegExp) {
   const lines = stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
+  expect(lines, `stderr was:\n${stderr}`).toHaveLength(1);
   expect(lines[0]).toMatch(/^dockside: /);
   expect(lines[0]).toMatch(pattern);
   expect(stderr).not.toMatch(/\n\s+at /);

@@ -24,6 +24,8 @@ export interface SandboxAccess {
     options: { timeoutMs: number },
   ): Promise<ExecOutput>;
   nodeEngine(record: SessionRecord, node: string): Docker;
+  /** The lab's NodeDown for a stopped node of the session, if one is stopped (why a check broke). */
+  whyDown?(record: SessionRecord): Promise<Error | undefined>;
 }
 
 export interface CheckOutcome extends CheckResult {
@@ -108,7 +110,7 @@ export class CheckRunner {
     });
     try {
       const result = await Promise.race([
-        check(this.#context(record)).catch((err) => this.#explain(err)),
+        check(this.#context(record)).catch((err) => this.#explain(err, record)),
         deadline,
       ]);
       return done(result);
@@ -117,9 +119,12 @@ export class CheckRunner {
     }
   }
 
-  #explain(err: unknown): CheckResult {
+  async #explain(err: unknown, record: SessionRecord): Promise<CheckResult> {
     if (err instanceof CheckFailure) return { passed: false, reason: err.message };
     if (isLabError(err)) return { passed: false, reason: err.message };
+    // A node's engine that does not answer: most often the node stopped while the check ran.
+    const down = await this.#access.whyDown?.(record).catch(() => undefined);
+    if (down) return { passed: false, reason: down.message };
     const message = err instanceof Error ? err.message : String(err);
     return { passed: false, reason: `the check itself failed (${message})` };
   }

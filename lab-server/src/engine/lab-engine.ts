@@ -7,6 +7,7 @@ import { LabError } from '../errors/lab-error.ts';
 import { capabilitiesHostCannotGrant } from './capabilities.ts';
 import { haveAll, installDebianPackages, type Say } from './debian-packages.ts';
 import { DockerdProcess, dockerdPaths } from './dockerd-process.ts';
+import { engineBridges, removeBridges } from './engine-bridges.ts';
 import { detectIpvs } from './ipvs.ts';
 import { writeRuntimeWrapper } from './runtime-wrapper.ts';
 
@@ -110,7 +111,10 @@ export async function connectLabEngine(config: LabConfig, say: Say): Promise<Lab
     dispose: async () => {
       disposed = true;
       say('stopping the lab engine');
+      // Read while it answers: dockerd leaves its bridges on the host when it stops.
+      const bridges = await engineBridges(docker).catch(() => []);
       await dockerd.stop();
+      if (!dockerd.alive()) await removeBridges(bridges);
     },
   };
 }

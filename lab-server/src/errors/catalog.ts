@@ -144,10 +144,10 @@ export const NodeNotFound = define<{ session: string; node: string; nodes: strin
   status: 404,
 });
 
-export const NodeDown = define<{ node: string; state: string }>({
+export const NodeDown = define<{ node: string; state: string; reason?: string }>({
   name: 'NodeDown',
   title: 'Node is not running',
-  message: ({ node, state }) => `Node ${node} is ${state}.`,
+  message: ({ node, state, reason }) => `Node ${node} is ${state}${reason ? `: ${reason}` : ''}.`,
   hint: ({ node }) => `Restart ${node} from the lesson page (or POST .../nodes/${node}/restart).`,
   status: 409,
 });

@@ -114,8 +114,11 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   });
 
   // The site may be built after the server starts listening (first start): serve the folder anyway.
-  mkdirSync(options.siteDir, { recursive: true });
-  await app.register(fastifyStatic, { root: options.siteDir, wildcard: true, extensions: ['html'] });
+  // A user who may not create it (not root, on a clone root made) still gets the API and a clear
+  // error from what comes next (the engine), not EACCES.
+  if (siteFolder(options.siteDir)) {
+    await app.register(fastifyStatic, { root: options.siteDir, wildcard: true, extensions: ['html'] });
+  }
   app.setNotFoundHandler((request, reply) => {
     if (request.url.startsWith('/api/')) {
       return reply
@@ -132,6 +135,17 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
 
   routeUpgrades(app.server, { runtime, logger: app.log as unknown as Logger, origins });
   return app;
+}
+
+/** Creates the site's folder if need be; false when this user may not (the API is served anyway). */
+function siteFolder(dir: string): boolean {
+  try {
+    mkdirSync(dir, { recursive: true });
+    return true;
+  } catch (err) {
+    if (['EACCES', 'EPERM', 'EROFS'].includes((err as NodeJS.ErrnoException).code ?? '')) return false;
+    throw err;
+  }
 }
 
 function isLoopback(address: string | undefined): boolean {

@@ -98,7 +98,12 @@ export function routeUpgrades(
       });
       void runtime.terminals
         .attach(
-          { sessionId: record.id, node: node.data, container: runtime.sessions.container(record, node.data) },
+          {
+            sessionId: record.id,
+            node: node.data,
+            container: runtime.sessions.container(record, node.data),
+            explain: (err) => runtime.sessions.explainNodeError(record, node.data, err),
+          },
           tab,
           ws,
         )

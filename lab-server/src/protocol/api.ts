@@ -104,6 +104,8 @@ export interface SessionEvent {
     | 'node-down'
     | 'node-oom'
     | 'node-disk-full'
+    | 'node-disk-warning'
+    | 'node-disk-ok'
     | 'expiry-warning'
     | 'extended'
     | 'session-ended'

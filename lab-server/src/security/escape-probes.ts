@@ -39,7 +39,7 @@ export interface ProbeContext {
   pidsLimitHit(node: string): Promise<boolean>;
   killAttackerNode(node: string): Promise<void>;
   /** The caps the lab was started with: a node's /var/lib/docker, and its own files outside it. */
-  disk: { dockerBytes: number; filesBytes: number };
+  disk: { dockerBytes: number; filesBytes: number; graceMs: number; watchMs: number };
   /** The state of a node of the attacking session (running, exited, ...). */
   attackerNodeState(node: string): Promise<string>;
   /** Events of the attacking session so far. */
@@ -54,6 +54,57 @@ export interface Outcome {
 }
 
 export type Probe = (ctx: ProbeContext) => Promise<Outcome>;
+
+type DiskEvent = { id: number; at: number; type: string; data: Record<string, unknown> };
+
+/** The first event of a type about node2 after event `after`, waited for up to `timeoutMs`. */
+async function nextDiskEvent(
+  ctx: ProbeContext,
+  type: string,
+  after: number,
+  timeoutMs: number,
+): Promise<DiskEvent | undefined> {
+  const find = async () =>
+    ((await ctx.attackerEvents()) as DiskEvent[]).find(
+      (e) => e.id > after && e.type === type && e.data.node === 'node2',
+    );
+  if (timeoutMs === 0) return find();
+  return waitFor(find, { timeoutMs, what: `a ${type} event`, intervalMs: 250 }).catch(() => undefined);
+}
+
+/** node2 writes past its files cap; the watchdog stops it and says why (the event, or what broke). */
+async function fillAndStop(ctx: ProbeContext, fill: string, after: number): Promise<DiskEvent | string> {
+  // The write may be cut off by the stop: the exec's answer does not matter, the event does.
+  await ctx.peer(fill, 120_000).catch(() => undefined);
+  const stopped = await nextDiskEvent(ctx, 'node-disk-full', after, 30_000);
+  const state = await ctx.attackerNodeState('node2');
+  if (!stopped && state === 'running') return 'node2 wrote past its files cap and still runs';
+  if (!stopped) return 'node2 was stopped, but the learner was not told why (no node-disk-full event)';
+  if (state === 'running') return 'the learner was told node2 was stopped, but it still runs';
+  return stopped;
+}
+
+/** Restarts node2 over its cap: it must run, with a grace warning that says how much to free and where. */
+async function restartWarned(ctx: ProbeContext, after: number): Promise<DiskEvent | string> {
+  await ctx.restartAttackerNode('node2');
+  const warning = await nextDiskEvent(ctx, 'node-disk-warning', after, 30_000);
+  if (!warning) return 'node2 restarted over its cap, but no grace warning came';
+  const largest = (warning.data.largest as { path: string }[] | undefined) ?? [];
+  if (!(Number(warning.data.freeBytes) > 0) || largest[0]?.path !== '/root/fill')
+    return `the grace warning did not say how much to free and where: ${String(warning.data.message)}`;
+  if ((await ctx.attackerNodeState('node2')) !== 'running') return 'node2 did not run in its grace window';
+  return warning;
+}
+
+/** Waits until the grace window of a warning has ended and the watchdog has looked twice since. */
+async function pastGrace(ctx: ProbeContext, warning: DiskEvent): Promise<void> {
+  const end = Number(warning.data.graceEndsAt) + 2 * ctx.disk.watchMs;
+  await waitFor(() => Date.now() > end, {
+    timeoutMs: ctx.disk.graceMs + 10_000,
+    what: 'the end of the grace window',
+    intervalMs: 250,
+  });
+}
 
 const ok = (detail: string): Outcome => ({ ok: true, detail });
 const broken = (detail: string): Outcome => ({ ok: false, detail });
@@ -411,21 +462,36 @@ export const PROBES: Record<PromiseId, Probe> = {
     const size = Number(grow.stdout.trim().split('\n').pop());
     if (!(size <= cap)) return broken(`the node's Docker storage is ${size} bytes, past its ${cap}-byte cap`);
     // 3. The node's own files (outside /var/lib/docker): node2 writes past its cap; the watchdog stops
-    // it and says why, and it restarts clean.
+    // it and says why. Each step waits for the state the product promises, never for a fixed time.
     const files = mib(ctx.disk.filesBytes);
-    await ctx.peer(
-      `dd if=/dev/zero of=/root/fill bs=1M count=${files + 256} >/dev/null 2>&1; sync; echo DONE`,
-      120_000,
-    );
-    await waitFor(async () => (await ctx.attackerNodeState('node2')) !== 'running', {
-      timeoutMs: 30_000,
-      what: 'the watchdog to stop node2',
-      intervalMs: 250,
-    }).catch(() => undefined); // Judged just below, with what it means.
+    const fill = `dd if=/dev/zero of=/root/fill bs=1M count=${files + 256} >/dev/null 2>&1; sync; echo DONE`;
+    const first = await fillAndStop(ctx, fill, 0);
+    if (typeof first === 'string') return broken(first);
+    // Restarted: a grace window with a warning, and no second stop while the learner frees space.
+    const warned = await restartWarned(ctx, first.id);
+    if (typeof warned === 'string') return broken(warned);
+    const freed = await ctx.peer('rm -f /root/fill && echo FREED');
+    if (!freed.stdout.includes('FREED')) return broken(`node2 could not delete its files: ${freed.stderr}`);
+    const underCap = await nextDiskEvent(ctx, 'node-disk-ok', warned.id, 30_000);
+    if (!underCap) return broken('node2 freed its files, but the watchdog never saw it back under its cap');
+    await pastGrace(ctx, warned);
     const state = await ctx.attackerNodeState('node2');
-    if (state === 'running') return broken(`node2 wrote ${files + 256} MiB of its own files and still runs`);
-    const told = (await ctx.attackerEvents()).find((e) => e.type === 'node-disk-full');
-    if (!told) return broken('node2 was stopped, but the learner was not told why (no node-disk-full event)');
+    const stoppedAgain = await nextDiskEvent(ctx, 'node-disk-full', first.id, 0);
+    if (state !== 'running' || stoppedAgain)
+      return broken(`node2 freed its files in the grace window and was still stopped again (${state})`);
+    // 4. Restarted over its cap and nothing freed: stopped again when the window ends, and the hard
+    // ceiling held through it.
+    const second = await fillAndStop(ctx, fill, underCap.id);
+    if (typeof second === 'string') return broken(second);
+    const warnedAgain = await restartWarned(ctx, second.id);
+    if (typeof warnedAgain === 'string') return broken(warnedAgain);
+    const graceEndsAt = Number(warnedAgain.data.graceEndsAt);
+    const ended = await nextDiskEvent(ctx, 'node-disk-full', warnedAgain.id, ctx.disk.graceMs + 30_000);
+    if (!ended) return broken('node2 stayed over its cap past its grace window and was not stopped again');
+    if (ended.data.reason !== 'grace-ended' || ended.at < graceEndsAt)
+      return broken(`node2 was stopped again for ${String(ended.data.reason)} before its grace window ended`);
+    if (Number(ended.data.usedBytes) > Number(second.data.ceilingBytes))
+      return broken(`node2 held ${mib(Number(ended.data.usedBytes))} MiB in its window, past its ceiling`);
     await ctx.restartAttackerNode('node2');
     const back = await ctx.peer('rm -f /root/fill && echo BACK');
     if (!back.stdout.includes('BACK')) return broken('node2 did not come back after a restart');
@@ -433,7 +499,7 @@ export const PROBES: Record<PromiseId, Probe> = {
     if (others) return broken(others);
     const hostAfter = ctx.hostFreeBytes();
     return ok(
-      `${fills.join('; ')} (cap ${mib(cap)} MiB); the disk device could not be opened nor grown; node2's own files past ${files} MiB stopped it with a message, and it restarted clean; the host's free space moved by ${mib(hostBefore - hostAfter)} MiB`,
+      `${fills.join('; ')} (cap ${mib(cap)} MiB); the disk device could not be opened nor grown; node2's own files past ${files} MiB stopped it with a message; restarted, it was warned, freed its files in the grace window and stayed up; restarted again without freeing, it was stopped when the window ended, under its ceiling; the host's free space moved by ${mib(hostBefore - hostAfter)} MiB`,
     );
   },
 

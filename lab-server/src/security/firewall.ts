@@ -84,3 +84,28 @@ export async function applyFirewall(range: string): Promise<string[]> {
   const listed = await iptables(['-S']);
   return listed.output.split('\n').filter((l) => l.includes('DOCKSIDE'));
 }
+
+/**
+ * Removes the lab's fences: every jump to its chains, then the chains. For a lab whose engine has
+ * stopped (no node runs any more), so a stopped lab leaves the host's firewall as it found it. Returns
+ * the rules it removed.
+ */
+export async function removeFirewall(): Promise<string[]> {
+  const { chains, jumps } = firewallRules('0.0.0.0/0');
+  const removed: string[] = [];
+  for (const chain of new Set(jumps.map((j) => j.chain))) {
+    const listed = await iptables(['-S', chain]);
+    if (listed.code !== 0) continue; // DOCKER-USER goes with the engine that made it.
+    for (const line of listed.output.split('\n')) {
+      if (!chains.some((c) => line.trim().endsWith(`-j ${c}`))) continue;
+      if ((await iptables(['-D', ...line.trim().split(/\s+/).slice(1)])).code === 0)
+        removed.push(line.trim());
+    }
+  }
+  for (const chain of chains) {
+    if ((await iptables(['-S', chain])).code !== 0) continue;
+    await iptables(['-F', chain]);
+    if ((await iptables(['-X', chain])).code === 0) removed.push(`-X ${chain}`);
+  }
+  return removed;
+}

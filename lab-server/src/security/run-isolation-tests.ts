@@ -57,7 +57,8 @@ function labConfig(overrides: Record<string, string> = {}) {
       maxSessionsPerOwner: 10,
       createsPerAddressPerMinute: 1000,
     },
-    times: { ...config.times, diskWatchIntervalMs: 1000 },
+    // A short grace window: the probe waits through it twice.
+    times: { ...config.times, diskWatchIntervalMs: 1000, diskGraceMs: 15_000 },
   };
 }
 
@@ -321,7 +322,12 @@ async function main(): Promise<number> {
       killAttackerNode: async (node) => {
         await attacker.client.request('POST', `/api/sessions/${attacker.session}/nodes/${node}/kill`);
       },
-      disk: { dockerBytes: config.limits.nodeDiskBytes, filesBytes: config.limits.nodeFilesBytes },
+      disk: {
+        dockerBytes: config.limits.nodeDiskBytes,
+        filesBytes: config.limits.nodeFilesBytes,
+        graceMs: config.times.diskGraceMs,
+        watchMs: config.times.diskWatchIntervalMs,
+      },
       attackerNodeState: async (node) => {
         const r = await attacker.client.request('GET', `/api/sessions/${attacker.session}`);
         return (r.json?.nodes ?? []).find((n: { name: string }) => n.name === node)?.state ?? 'missing';

@@ -1,8 +1,10 @@
-import type Docker from 'dockerode';
-import { runCommand } from '../util/run-command.ts';
+import type { BigFile, NodeFiles } from './node-files.ts';
 
-/** What a node stopped over its cap may write after a restart before it is stopped again. */
-const RESTART_ALLOWANCE_BYTES = 64 * 2 ** 20;
+/**
+ * What a node stopped over its cap may write after a restart, over what it held once stopped: a
+ * starting node writes logs and pid files, and a learner's first commands may write a little.
+ */
+export const RESTART_ALLOWANCE_BYTES = 64 * 2 ** 20;
 
 /** A node the watchdog looks at. */
 export interface WatchedNode {
@@ -11,42 +13,94 @@ export interface WatchedNode {
   containerId: string;
 }
 
-/** What the watchdog found when it stops a node. */
-export interface OverCap {
+/**
+ * Why a node is stopped: `cap` its files passed the cap; `grace-ended` still over it when the grace
+ * window after a restart ended; `ceiling` it kept writing during that window, past the hard ceiling.
+ */
+export type DiskStopReason = 'cap' | 'grace-ended' | 'ceiling';
+
+/** A node stopped by the watchdog, measured once nothing in it writes any more. */
+export interface DiskStopped {
+  reason: DiskStopReason;
   usedBytes: number;
   capBytes: number;
+  /** What it may hold during the grace window of its next run. */
+  ceilingBytes: number;
+}
+
+/** A node over its cap that runs in its grace window after a restart. */
+export interface DiskWarning {
+  usedBytes: number;
+  capBytes: number;
+  ceilingBytes: number;
+  /** What to delete to get back under the cap. */
+  freeBytes: number;
+  /** When the node is stopped again if it is still over its cap (ms since the epoch). */
+  graceEndsAt: number;
+  largest: BigFile[];
+}
+
+/** What the watchdog asks of the lab. */
+export interface DiskWatchdogHooks {
+  /** Stops the node (resolves once it has stopped); the reason answers whoever races the stop. */
+  stop(node: WatchedNode, reason: DiskStopReason): Promise<void>;
+  /** The node was stopped: tell the learner why, with what it holds now. */
+  stopped(node: WatchedNode, found: DiskStopped): Promise<void>;
+  /** Restarted over its cap: tell the learner how much to free, by when, and where. */
+  warn(node: WatchedNode, warning: DiskWarning): Promise<void>;
+  /** Back under its cap after a stop: the warning no longer holds. */
+  recovered(node: WatchedNode, found: { usedBytes: number; capBytes: number }): Promise<void>;
+}
+
+/** A node the watchdog stopped and which has not come back under its cap since. */
+interface Excess {
+  ceilingBytes: number;
+  /** The run that was stopped (its StartedAt). */
+  stoppedRun: string;
+  /** The run being given a grace window, when it ends, and whether its warning went out. */
+  graceRun?: string;
+  graceEndsAt?: number;
+  warned?: boolean;
 }
 
 /**
- * Watches what each running node writes to its own file system (its container's writable layer: apt
- * installs, files in /root, /tmp), which no file system of fixed size bounds (/var/lib/docker has one,
- * node-disks.ts) and which this host cannot cap with quotas. A node past its cap is stopped, once per
- * excess: restarted, it may delete files and carry on; only writing beyond the size it was stopped at
- * stops it again.
+ * Watches what each running node writes to its own file system, which no file system of fixed size
+ * bounds (/var/lib/docker has one, node-disks.ts) and which this host cannot cap with quotas.
+ *
+ * A node past its cap is stopped, and measured again once stopped (a writer goes on writing until the
+ * stop lands). Restarted (by the learner, the lab or an engine recovery), it gets a grace window to
+ * delete files, with a warning that says how much and where; the hard ceiling (what it held once
+ * stopped, plus a small allowance) holds through the window, so a writer never runs free. Still over
+ * the cap when the window ends, it is stopped again.
  */
 export class DiskWatchdog {
-  readonly #docker: Docker;
+  readonly #files: NodeFiles;
   readonly #nodes: () => WatchedNode[];
   readonly #capBytes: number;
-  readonly #onOverCap: (node: WatchedNode, found: OverCap) => Promise<void>;
+  readonly #graceMs: number;
+  readonly #hooks: DiskWatchdogHooks;
   readonly #onError: (err: unknown) => void;
-  /** Usage a node was stopped at, while it stays over its cap. */
-  readonly #stoppedAt = new Map<string, number>();
+  readonly #clock: () => number;
+  readonly #excess = new Map<string, Excess>();
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
 
   constructor(options: {
-    docker: Docker;
+    files: NodeFiles;
     nodes: () => WatchedNode[];
     capBytes: number;
-    onOverCap: (node: WatchedNode, found: OverCap) => Promise<void>;
+    graceMs: number;
+    hooks: DiskWatchdogHooks;
     onError?: (err: unknown) => void;
+    clock?: () => number;
   }) {
-    this.#docker = options.docker;
+    this.#files = options.files;
     this.#nodes = options.nodes;
     this.#capBytes = options.capBytes;
-    this.#onOverCap = options.onOverCap;
+    this.#graceMs = options.graceMs;
+    this.#hooks = options.hooks;
     this.#onError = options.onError ?? (() => undefined);
+    this.#clock = options.clock ?? Date.now;
   }
 
   start(intervalMs: number): void {
@@ -61,45 +115,66 @@ export class DiskWatchdog {
     this.#timer.unref();
   }
 
-  /** Measures every running node once and stops those past their cap; returns when done. */
+  /** Measures every running node once and acts on what it finds; returns when done. */
   async checkOnce(): Promise<void> {
     const live = new Set<string>();
     for (const node of this.#nodes()) {
       live.add(node.containerId);
       try {
-        const used = await this.#measure(node.containerId);
-        if (used === undefined) continue;
-        if (used <= this.#capBytes) {
-          this.#stoppedAt.delete(node.containerId);
-          continue;
-        }
-        // Restarted over its cap: it runs while the learner cleans up. A node starting writes a little
-        // (logs, pid files), so only a real amount more stops it again.
-        const before = this.#stoppedAt.get(node.containerId);
-        if (before !== undefined && used <= before + RESTART_ALLOWANCE_BYTES) continue;
-        this.#stoppedAt.set(node.containerId, used);
-        await this.#onOverCap(node, { usedBytes: used, capBytes: this.#capBytes });
+        await this.#look(node);
       } catch (err) {
         this.#onError(err);
       }
     }
-    for (const id of [...this.#stoppedAt.keys()]) if (!live.has(id)) this.#stoppedAt.delete(id);
+    for (const id of [...this.#excess.keys()]) if (!live.has(id)) this.#excess.delete(id);
   }
 
-  /** Bytes in a running node's writable layer; undefined when it is not running or has gone. */
-  async #measure(containerId: string): Promise<number | undefined> {
-    const info = await this.#docker
-      .getContainer(containerId)
-      .inspect()
-      .catch(() => undefined);
-    if (!info?.State.Running) return undefined;
-    const upper = (info.GraphDriver?.Data as { UpperDir?: string } | undefined)?.UpperDir;
-    if (!upper) return undefined; // A storage driver without an upper dir: nothing to measure.
-    // -x: mounts inside the layer (none on the host side) are not counted; nice: never starve learners.
-    const r = await runCommand('nice', ['-n', '10', 'du', '-s', '-x', '-B1', upper]);
-    const bytes = Number(r.stdout.split(/\s/)[0]);
-    if (!Number.isFinite(bytes)) throw new Error(`du could not measure ${upper}: ${r.stderr.trim()}`);
-    return bytes;
+  async #look(node: WatchedNode): Promise<void> {
+    const run = await this.#files.run(node.containerId);
+    if (!run?.running) return;
+    const used = await this.#files.usedBytes(node.containerId);
+    if (used === undefined) return;
+    const excess = this.#excess.get(node.containerId);
+    if (used <= this.#capBytes) {
+      if (!excess) return;
+      this.#excess.delete(node.containerId);
+      await this.#hooks.recovered(node, { usedBytes: used, capBytes: this.#capBytes });
+      return;
+    }
+    // Over the cap for the first time, or still in the run that was stopped (the stop did not land).
+    if (!excess || run.startedAt === excess.stoppedRun) return this.#stop(node, 'cap');
+    const now = this.#clock();
+    if (excess.graceRun !== run.startedAt) {
+      // A new run since the stop: its grace window starts now.
+      excess.graceRun = run.startedAt;
+      excess.graceEndsAt = now + this.#graceMs;
+      excess.warned = false;
+    }
+    if (used > excess.ceilingBytes) return this.#stop(node, 'ceiling');
+    if (now >= (excess.graceEndsAt ?? now)) return this.#stop(node, 'grace-ended');
+    if (excess.warned) return;
+    excess.warned = true;
+    await this.#hooks.warn(node, {
+      usedBytes: used,
+      capBytes: this.#capBytes,
+      ceilingBytes: excess.ceilingBytes,
+      freeBytes: used - this.#capBytes,
+      graceEndsAt: excess.graceEndsAt ?? now,
+      largest: await this.#files.largest(node.containerId, 5).catch(() => []),
+    });
+  }
+
+  async #stop(node: WatchedNode, reason: DiskStopReason): Promise<void> {
+    await this.#hooks.stop(node, reason);
+    // Measured once stopped: whatever was writing has written all it will.
+    const [after, run] = await Promise.all([
+      this.#files.usedBytes(node.containerId),
+      this.#files.run(node.containerId),
+    ]);
+    if (after === undefined || !run) return; // Removed meanwhile.
+    const ceilingBytes = after + RESTART_ALLOWANCE_BYTES;
+    this.#excess.set(node.containerId, { ceilingBytes, stoppedRun: run.startedAt });
+    await this.#hooks.stopped(node, { reason, usedBytes: after, capBytes: this.#capBytes, ceilingBytes });
   }
 
   dispose(): void {

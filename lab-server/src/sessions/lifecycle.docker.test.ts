@@ -87,7 +87,11 @@ describe('session lifecycle', () => {
         timeoutMs: 20_000,
         what: 'the session to expire',
       });
-      expect(await sessionObjects(id)).toBe(0);
+      // Gone for the learner at once; its containers, network and disks are removed right after.
+      await waitFor(async () => (await sessionObjects(id)) === 0, {
+        timeoutMs: 20_000,
+        what: 'the expired sandbox to be removed',
+      });
     } finally {
       await lab.stop();
     }

@@ -37,22 +37,39 @@ describe('node disks', () => {
       await client.sh(id, 'node1', 'rm /var/lib/docker/fill');
       expect((await client.sh(id, 'node1', 'docker info -f {{.Driver}}')).stdout.trim()).toBe('overlay2');
 
-      // The node's own files: the watchdog stops it past its cap and says why.
-      await client.sh(id, 'node1', 'dd if=/dev/zero of=/root/big bs=1M count=300 2>&1; sync', 60_000);
-      await waitFor(
-        async () => (await client.request('GET', `/api/sessions/${id}`)).json.nodes[0].state === 'exited',
-        { timeoutMs: 20_000, what: 'the watchdog to stop the node' },
+      // The node's own files: the watchdog stops it past its cap and says why. The write may be cut off
+      // by the stop: then the exec answers with the lab's NodeDown and the reason.
+      const write = await client.request('POST', `/api/sessions/${id}/nodes/node1/exec`, {
+        command: 'dd if=/dev/zero of=/root/big bs=1M count=300 2>&1; sync',
+        timeoutMs: 60_000,
+      });
+      if (write.status !== 200) {
+        expect(write.status).toBe(409);
+        expect(write.json.message).toMatch(/^Node node1 is (stopping|exited): its own files/);
+      }
+      const full = await waitFor(
+        async () =>
+          (
+            (await client.request('GET', `/api/sessions/${id}/events`)).json as {
+              type: string;
+              data: { message?: string };
+            }[]
+          ).find((e) => e.type === 'node-disk-full'),
+        { timeoutMs: 20_000, what: 'the watchdog to stop the node and say why' },
       );
-      const events = (await client.request('GET', `/api/sessions/${id}/events`)).json as {
-        type: string;
-        data: { message?: string };
-      }[];
-      const full = events.find((e) => e.type === 'node-disk-full');
-      expect(full?.data.message).toMatch(/node1 was stopped: its own files .* Restart it and delete/);
+      expect(full.data.message).toMatch(/node1 was stopped: its own files .* Restart it and delete/);
+      expect((await client.request('GET', `/api/sessions/${id}`)).json.nodes[0].state).toBe('exited');
 
-      // Restarted, it is not stopped again for what it already had; the learner deletes it.
+      // Restarted, it is warned (not stopped) for what it already had; the learner deletes it.
+      // (The grace window itself: disk-watchdog.docker.test.ts.)
       expect((await client.request('POST', `/api/sessions/${id}/nodes/node1/restart`)).status).toBe(200);
-      await new Promise((r) => setTimeout(r, 3000)); // Six looks of the watchdog.
+      await waitFor(
+        async () =>
+          ((await client.request('GET', `/api/sessions/${id}/events`)).json as { type: string }[]).some(
+            (e) => e.type === 'node-disk-warning',
+          ),
+        { timeoutMs: 20_000, what: 'the grace warning' },
+      );
       expect((await client.request('GET', `/api/sessions/${id}`)).json.nodes[0].state).toBe('running');
       expect((await client.sh(id, 'node1', 'rm /root/big && echo FREED')).stdout).toBe('FREED\n');
 

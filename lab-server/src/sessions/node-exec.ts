@@ -90,3 +90,17 @@ export async function killExec(exec: Docker.Exec): Promise<void> {
     // Already gone.
   }
 }
+
+/**
+ * Whether an engine error says the container is not running: Docker 20.10 answers an exec on a
+ * stopped container with 409 "Container … is not running" at create, and 500 "container not running"
+ * when it stopped between create and start.
+ */
+export function isNotRunningError(err: unknown): boolean {
+  const e = err as { statusCode?: number; message?: string } | undefined;
+  if (!e || typeof e.message !== 'string') return false;
+  return (
+    (e.statusCode === 409 || e.statusCode === 500) &&
+    /(is not running|container not running)/i.test(e.message)
+  );
+}

@@ -3,18 +3,28 @@ import { request as httpRequest } from 'node:http';
 import { type AddressInfo, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lab } from '../lab.ts';
+import { labDocker } from '../testing/lab-docker.ts';
 import { LabClient, startTestLab } from '../testing/test-lab.ts';
-import { type Cidr, contains, parseCidr } from '../util/ipv4.ts';
+import { type Cidr, contains, formatCidr, hostRoutes, overlaps, parseCidr, subnets24 } from '../util/ipv4.ts';
 import { runCommand } from '../util/run-command.ts';
 import { waitFor } from '../util/wait-for.ts';
+import { pickSandboxRange } from './sandbox-range.ts';
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 /**
- * A network of the host's own inside the default sandbox range, as on a host whose LAN or VPN is in
- * 10.96.0.0/24: a namespace joined by a veth pair, the host at 10.96.0.1, a neighbour at 10.96.0.2.
+ * A network of the host's own inside the range a lab would pick here, as on a host whose LAN or VPN is
+ * there: a namespace joined by a veth pair, the host at .1, a neighbour at .2. The range and the /24
+ * are read from this host as it is when the tests start (routes other labs or VPNs left, dead bridges
+ * included), so the outcome never depends on what ran on the machine before.
  */
 const NS = `dsk-lan-${process.pid % 10_000}`;
 const HOST_IF = `dsklan${process.pid % 10_000}h`;
 const PEER_IF = `dsklan${process.pid % 10_000}n`;
+/** The range a lab on this host picks before the test adds its network, and the /24 it puts there. */
+let before: Cidr;
+let lan: Cidr;
+const lanAddress = (n: number) => formatCidr({ ...lan, prefix: 32 }).replace(/\.0\/32$/, `.${n}`);
 
 async function run(cmd: string, args: string[]): Promise<string> {
   const r = await runCommand(cmd, args);
@@ -71,12 +81,21 @@ async function neighbourReads(port: number): Promise<string> {
   // It reads the greeting to the end before closing, so the host's side sees a clean close.
   const script = [
     'import socket,sys',
-    's = socket.create_connection(("10.96.0.1", int(sys.argv[1])), 3)',
+    's = socket.create_connection((sys.argv[2], int(sys.argv[1])), 3)',
     'data = b""',
     'while chunk := s.recv(1024): data += chunk',
     'print(data.decode())',
   ].join('\n');
-  const r = await runCommand('ip', ['netns', 'exec', NS, 'python3', '-c', script, String(port)]);
+  const r = await runCommand('ip', [
+    'netns',
+    'exec',
+    NS,
+    'python3',
+    '-c',
+    script,
+    String(port),
+    lanAddress(1),
+  ]);
   return r.stdout;
 }
 
@@ -88,12 +107,18 @@ const server = createServer((socket) => {
 
 beforeAll(async () => {
   await removeHostNetwork();
+  before = (await pickSandboxRange(labDocker(), undefined, hostRoutes())).range;
+  // The first /24 of that range no route of the host touches.
+  const routes = hostRoutes();
+  const clear = [...subnets24(before)].find((s) => !routes.some((r) => overlaps(r.network, s)));
+  if (!clear) throw new Error(`every /24 of ${formatCidr(before)} is routed on this host`);
+  lan = clear;
   await run('ip', ['netns', 'add', NS]);
   await run('ip', ['link', 'add', HOST_IF, 'type', 'veth', 'peer', 'name', PEER_IF]);
   await run('ip', ['link', 'set', PEER_IF, 'netns', NS]);
-  await run('ip', ['addr', 'add', '10.96.0.1/24', 'dev', HOST_IF]);
+  await run('ip', ['addr', 'add', `${lanAddress(1)}/24`, 'dev', HOST_IF]);
   await run('ip', ['link', 'set', HOST_IF, 'up']);
-  await run('ip', ['-n', NS, 'addr', 'add', '10.96.0.2/24', 'dev', PEER_IF]);
+  await run('ip', ['-n', NS, 'addr', 'add', `${lanAddress(2)}/24`, 'dev', PEER_IF]);
   await run('ip', ['-n', NS, 'link', 'set', PEER_IF, 'up']);
   server.listen(0, '0.0.0.0');
   await once(server, 'listening');
@@ -110,15 +135,16 @@ describe('sandbox networks beside the host’s own networks', () => {
     const client = new LabClient(lab.url);
     try {
       const health = (await client.request('GET', '/api/health')).json;
-      expect(health.security.sandboxRange.range).toBe('10.112.0.0/12');
+      const range = parseCidr(health.security.sandboxRange.range) as Cidr;
+      expect(overlaps(range, lan)).toBe(false);
       expect(health.security.sandboxRange.why).toMatch(
-        new RegExp(`^10\\.96\\.0\\.0/12 is used by this host \\(.*10\\.96\\.0\\.0/24 on ${HOST_IF}`),
+        new RegExp(
+          `${escape(formatCidr(before))}.* used by this host \\(.*${escape(formatCidr(lan))} on ${HOST_IF}`,
+        ),
       );
       const session = (await client.request('POST', '/api/sessions', { template: 'single' })).json;
       const view = (await client.request('GET', `/api/sessions/${session.id}`)).json;
-      expect(
-        contains(parseCidr('10.112.0.0/12') as Cidr, parseCidr(`${view.nodes[0].address}/32`) as Cidr),
-      ).toBe(true);
+      expect(contains(range, parseCidr(`${view.nodes[0].address}/32`) as Cidr)).toBe(true);
       expect(await nginxPreview(lab, client, session.id)).toContain('Welcome to nginx!');
       await client.request('DELETE', `/api/sessions/${session.id}`);
     } finally {
@@ -127,18 +153,21 @@ describe('sandbox networks beside the host’s own networks', () => {
   });
 
   it('in a range the operator set that holds a host network: skips its /24, fences sandboxes only', async () => {
-    const lab = await startTestLab({ sandboxRange: parseCidr('10.96.0.0/12') });
+    const lab = await startTestLab({ sandboxRange: before });
     const client = new LabClient(lab.url);
     try {
       const health = (await client.request('GET', '/api/health')).json;
-      expect(health.security.sandboxRange.avoided).toContain(`10.96.0.0/24 on ${HOST_IF}`);
-      expect(health.security.firewall).toContain('-A INPUT -s 10.96.0.0/12 -i br-+ -j DOCKSIDE-INPUT');
+      expect(health.security.sandboxRange.avoided).toContain(`${formatCidr(lan)} on ${HOST_IF}`);
+      expect(health.security.firewall).toContain(
+        `-A INPUT -s ${formatCidr(before)} -i br-+ -j DOCKSIDE-INPUT`,
+      );
 
       const session = (await client.request('POST', '/api/sessions', { template: 'single' })).json;
       const view = (await client.request('GET', `/api/sessions/${session.id}`)).json;
       const address = view.nodes[0].address as string;
-      expect(address).toMatch(/^10\.(9[6-9]|10[0-9]|11[01])\./);
-      expect(address.startsWith('10.96.0.')).toBe(false);
+      const node = parseCidr(`${address}/32`) as Cidr;
+      expect(contains(before, node)).toBe(true);
+      expect(contains(lan, node)).toBe(false);
       expect(await nginxPreview(lab, client, session.id)).toContain('Welcome to nginx!');
 
       // The host's network keeps reaching the host; the sandbox, in the same range, does not.

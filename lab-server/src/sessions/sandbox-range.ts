@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import { bridgeInterface } from '../engine/engine-bridges.ts';
 import { NoSessionSubnet } from '../errors/catalog.ts';
 import { LabError } from '../errors/lab-error.ts';
 import { LABEL_ROLE } from '../images/labels.ts';
@@ -41,11 +42,6 @@ export const RANGE_CANDIDATES = [
   '100.112.0.0/12',
 ].map((c) => parseCidr(c) as Cidr);
 
-/** The host interface of a Docker bridge network (`docker0`, `br-<first 12 of its id>`). */
-export function bridgeInterface(network: Pick<Docker.NetworkInspectInfo, 'Id' | 'Options'>): string {
-  return network.Options?.['com.docker.network.bridge.name'] || `br-${network.Id.slice(0, 12)}`;
-}
-
 /**
  * The host's routes that are not the lab engine's own networks: a session network overlapping one
  * would shadow it (the host could no longer reach that network) or be shadowed by it (the lab could
@@ -87,10 +83,12 @@ export function chooseSandboxRange(options: {
   const chosen = clear[0];
   if (!chosen)
     return { range: first, why: 'every candidate range is routed by this host', avoided: touching(first) };
+  // Every candidate passed over, with the routes that took it: the banner says why this one.
+  const skipped = RANGE_CANDIDATES.slice(0, RANGE_CANDIDATES.indexOf(chosen));
   const why =
     chosen === first
       ? 'the default'
-      : `${formatCidr(first)} is used by this host (${describeRoutes(touching(first))})`;
+      : `${skipped.map(formatCidr).join(', ')} ${skipped.length > 1 ? 'are' : 'is'} used by this host (${describeRoutes(skipped.flatMap(touching))})`;
   return { range: chosen, why, avoided: [] };
 }
 

@@ -12,9 +12,17 @@ import {
 import { LabError } from '../errors/lab-error.ts';
 import type { NodeView, PublishedPort, SessionView } from '../protocol/api.ts';
 import type { LabStore, NodeRecord, SessionRecord } from '../storage/lab-store.ts';
-import type { OverCap, WatchedNode } from './disk-watchdog.ts';
+import { formatSize } from '../util/sizes.ts';
+import { waitFor } from '../util/wait-for.ts';
+import type {
+  DiskStopped,
+  DiskStopReason,
+  DiskWarning,
+  DiskWatchdogHooks,
+  WatchedNode,
+} from './disk-watchdog.ts';
 import type { DockerProvisioner } from './docker-provisioner.ts';
-import { type ExecResult, execInContainer } from './node-exec.ts';
+import { type ExecResult, execInContainer, isNotRunningError } from './node-exec.ts';
 import type { SessionEvents } from './session-events.ts';
 import { forgetNode, formSwarm, joinAsWorker, type SwarmMember } from './swarm.ts';
 import { nodeName, TEMPLATES, type Template } from './templates.ts';
@@ -84,6 +92,8 @@ export class SessionManager {
   readonly #warned = new Set<string>();
   /** Nodes stopped through the lab (kill, disk watchdog), which an engine recovery leaves down. */
   readonly #stoppedOnPurpose = new Set<string>();
+  /** Why each stopped node stopped (by container id), for whoever races the stop (NodeDown). */
+  readonly #downReasons = new Map<string, string>();
   #terminals: TerminalCloser | undefined;
   #sweeper: NodeJS.Timeout | undefined;
   #engineEvents: NodeJS.ReadableStream | undefined;
@@ -222,6 +232,8 @@ export class SessionManager {
         }));
         await formSwarm(members.slice(0, managers), members.slice(managers));
       }
+      // The idle clock starts when the learner can use the sandbox: a slow start is not idleness.
+      record.lastActiveAt = this.#clock();
       record.state = 'ready';
       await this.#store.saveSession(record);
       const seconds = (Date.now() - t0) / 1000;
@@ -353,6 +365,7 @@ export class SessionManager {
     await this.#serial(record.id, async () => {
       const container = this.container(record, name);
       this.#stoppedOnPurpose.delete(container.id);
+      this.#downReasons.delete(container.id);
       await this.#terminals?.closeNode(record.id, name);
       await this.#provisioner.mountNodeDisk(record.id, name);
       await container.restart({ t: 5 });
@@ -361,10 +374,15 @@ export class SessionManager {
   }
 
   /** Stops a node abruptly, as a machine failing would (lessons on rescheduling). It stays down. */
-  async killNode(record: SessionRecord, name: string): Promise<void> {
+  async killNode(
+    record: SessionRecord,
+    name: string,
+    reason = 'it was stopped abruptly on request',
+  ): Promise<void> {
     await this.#serial(record.id, async () => {
       const container = this.container(record, name);
       this.#stoppedOnPurpose.add(container.id);
+      this.#downReasons.set(container.id, reason);
       await this.#terminals?.closeNode(record.id, name);
       await container.kill().catch((err: { statusCode?: number }) => {
         if (err.statusCode !== 409) throw err; // 409: already stopped.
@@ -380,20 +398,84 @@ export class SessionManager {
   }
 
   /**
-   * Stops a node that wrote past its disk cap (disk-watchdog.ts) and tells the learner why and what to
-   * do; the node stays down until they restart it.
+   * What the disk watchdog (disk-watchdog.ts) does to a session's nodes: it stops a node whose own
+   * files pass their cap and tells the learner why; after a restart it warns how much to free, where,
+   * and by when; and says when the node is back under its cap.
    */
-  async stopOverDiskCap(target: WatchedNode, found: OverCap): Promise<void> {
-    const record = this.#sessions.get(target.sessionId);
-    if (!record) return;
-    await this.killNode(record, target.node);
-    const gb = (bytes: number) => (bytes / 2 ** 30).toFixed(1);
-    await this.#events.publish(record.id, 'node-disk-full', {
-      node: target.node,
-      usedBytes: found.usedBytes,
-      capBytes: found.capBytes,
-      message: `${target.node} was stopped: its own files (outside /var/lib/docker) take ${gb(found.usedBytes)} GiB, more than the ${gb(found.capBytes)} GiB a node may use. Restart it and delete what you do not need.`,
-    });
+  diskHooks(): DiskWatchdogHooks {
+    const sessionOf = (target: WatchedNode) => this.#sessions.get(target.sessionId);
+    return {
+      stop: async (target, reason) => {
+        const record = sessionOf(target);
+        if (!record) return;
+        await this.killNode(record, target.node, diskStopReason(reason));
+        // Signalled is not stopped: the watchdog measures once nothing in the node can write.
+        const container = this.#provisioner.docker.getContainer(target.containerId);
+        await waitFor(async () => !(await container.inspect().catch(() => undefined))?.State.Running, {
+          timeoutMs: 15_000,
+          intervalMs: 100,
+          what: `${target.node} to stop`,
+        });
+      },
+      stopped: async (target, found) => {
+        const record = sessionOf(target);
+        if (!record) return;
+        const message = diskStopMessage(target.node, found);
+        this.#downReasons.set(target.containerId, message);
+        await this.#events.publish(record.id, 'node-disk-full', { node: target.node, ...found, message });
+      },
+      warn: async (target, warning) => {
+        const record = sessionOf(target);
+        if (!record) return;
+        await this.#events.publish(record.id, 'node-disk-warning', {
+          node: target.node,
+          ...warning,
+          message: diskWarningMessage(target.node, warning),
+        });
+      },
+      recovered: async (target, found) => {
+        const record = sessionOf(target);
+        if (!record) return;
+        await this.#events.publish(record.id, 'node-disk-ok', {
+          node: target.node,
+          ...found,
+          message: `${target.node}'s own files take ${formatSize(found.usedBytes)} again, under its ${formatSize(found.capBytes)} cap: it keeps running.`,
+        });
+      },
+    };
+  }
+
+  /**
+   * The lab's NodeDown, with why the node stopped, for an engine error that says it is not running (an
+   * exec, terminal or check that raced a stop); any other error as it is.
+   */
+  async explainNodeError(record: SessionRecord, name: string, err: unknown): Promise<unknown> {
+    if (!isNotRunningError(err)) return err;
+    const node = record.nodes.find((n) => n.name === name);
+    if (!node) return err;
+    const info = await this.#provisioner.docker
+      .getContainer(node.containerId)
+      .inspect()
+      .catch(() => undefined);
+    return this.#nodeDown(name, node.containerId, info?.State.Status ?? 'stopped', err);
+  }
+
+  /** Why a stopped node of this session stopped, as the lab's NodeDown; undefined if every node runs. */
+  async whyDown(record: SessionRecord): Promise<Error | undefined> {
+    for (const node of record.nodes) {
+      const info = await this.#provisioner.docker
+        .getContainer(node.containerId)
+        .inspect()
+        .catch(() => undefined);
+      if (!info?.State.Running)
+        return this.#nodeDown(node.name, node.containerId, info?.State.Status ?? 'missing');
+    }
+    return undefined;
+  }
+
+  #nodeDown(name: string, containerId: string, state: string, cause?: unknown): Error {
+    const reason = this.#downReasons.get(containerId);
+    return new LabError(NodeDown, { node: name, state, ...(reason ? { reason } : {}) }, { cause });
   }
 
   async exec(
@@ -404,12 +486,33 @@ export class SessionManager {
   ): Promise<ExecResult> {
     const container = this.container(record, name);
     const state = (await container.inspect()).State;
-    if (!state.Running) throw new LabError(NodeDown, { node: name, state: state.Status });
-    return execInContainer(container, argv, {
-      node: name,
-      timeoutMs: options.timeoutMs,
-      stdin: options.stdin,
-    });
+    if (!state.Running) throw this.#nodeDown(name, container.id, state.Status);
+    let result: ExecResult;
+    try {
+      result = await execInContainer(container, argv, {
+        node: name,
+        timeoutMs: options.timeoutMs,
+        stdin: options.stdin,
+      });
+    } catch (err) {
+      // The node stopped between the look and the exec (a kill, the disk watchdog).
+      throw await this.explainNodeError(record, name, err);
+    }
+    // Killed (SIGKILL, or no exit code at all): by its node's stop, if the lab is stopping it or the
+    // node is gone within a second; then that stop is the answer, not an exit code.
+    if (result.exitCode === -1 || result.exitCode === 137) {
+      const stopped = async () => {
+        const after = (await container.inspect().catch(() => undefined))?.State;
+        return after?.Running ? undefined : (after?.Status ?? 'missing');
+      };
+      const state = this.#downReasons.has(container.id)
+        ? ((await stopped()) ?? 'stopping')
+        : await waitFor(stopped, { timeoutMs: 1000, intervalMs: 100, what: `${name} to stop` }).catch(
+            () => undefined,
+          );
+      if (state) throw this.#nodeDown(name, container.id, state);
+    }
+    return result;
   }
 
   async extend(record: SessionRecord): Promise<void> {
@@ -563,12 +666,17 @@ export class SessionManager {
       for (const line of lines) {
         if (!line.trim()) continue;
         try {
-          const e = JSON.parse(line) as { status: string; Actor: { Attributes: Record<string, string> } };
+          const e = JSON.parse(line) as {
+            id: string;
+            status: string;
+            Actor: { Attributes: Record<string, string> };
+          };
           const session = e.Actor.Attributes['org.dockside.session'];
           const node = e.Actor.Attributes['org.dockside.node'];
           if (!session || !node || !this.#sessions.has(session)) continue;
           const type = e.status === 'start' ? 'node-up' : e.status === 'oom' ? 'node-oom' : 'node-down';
           const exitCode = e.Actor.Attributes.exitCode;
+          this.#noteNodeEvent(e.id, e.status, exitCode);
           void this.#events.publish(session, type, {
             node,
             ...(exitCode ? { exitCode: Number(exitCode) } : {}),
@@ -586,6 +694,14 @@ export class SessionManager {
     stream.on('error', ended);
     stream.on('end', ended);
     stream.on('close', ended);
+  }
+
+  /** Keeps why a node stopped when the lab did not stop it (a NodeDown says it), and forgets it on start. */
+  #noteNodeEvent(containerId: string, status: string, exitCode: string | undefined): void {
+    if (status === 'start') this.#downReasons.delete(containerId);
+    else if (status === 'oom') this.#downReasons.set(containerId, 'it ran out of memory');
+    else if (!this.#downReasons.has(containerId))
+      this.#downReasons.set(containerId, `it stopped${exitCode ? ` (exit code ${exitCode})` : ''}`);
   }
 
   /** Closes the engine's event stream on purpose (its end then signals no outage). */
@@ -665,4 +781,29 @@ export class SessionManager {
     );
     return next;
   }
+}
+
+/** Why the watchdog stops a node, for whoever races the stop (refined once it is measured). */
+function diskStopReason(reason: DiskStopReason): string {
+  if (reason === 'ceiling') return 'it kept writing during its grace window, past its disk ceiling';
+  if (reason === 'grace-ended') return 'its own files were still over their cap when its grace window ended';
+  return 'its own files (outside /var/lib/docker) passed their cap';
+}
+
+function diskStopMessage(node: string, found: DiskStopped): string {
+  const used = formatSize(found.usedBytes);
+  const cap = formatSize(found.capBytes);
+  if (found.reason === 'ceiling') {
+    return `${node} was stopped again: it kept writing during its grace window, up to ${used} of its own files (the cap is ${cap}). Restart it and delete files before you write more.`;
+  }
+  const still = found.reason === 'grace-ended' ? ' when its grace window ended' : '';
+  return `${node} was stopped: its own files (outside /var/lib/docker) take ${used}${still}, more than the ${cap} a node may use. Restart it and delete what you do not need.`;
+}
+
+function diskWarningMessage(node: string, warning: DiskWarning): string {
+  const seconds = Math.max(0, Math.round((warning.graceEndsAt - Date.now()) / 1000));
+  const where = warning.largest.length
+    ? ` The biggest: ${warning.largest.map((f) => `${f.path} (${formatSize(f.bytes)})`).join(', ')}.`
+    : '';
+  return `${node}'s own files take ${formatSize(warning.usedBytes)}, over the ${formatSize(warning.capBytes)} cap: delete at least ${formatSize(warning.freeBytes)} within ${seconds} s or it is stopped again.${where}`;
 }

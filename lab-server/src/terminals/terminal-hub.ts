@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import type WebSocket from 'ws';
 import { z } from 'zod';
-import { type ErrorDefinition, LabError } from '../errors/lab-error.ts';
+import { type ErrorDefinition, isLabError, LabError } from '../errors/lab-error.ts';
 import { FrameCode, TERMINAL_LIMITS, type TerminalStatus } from '../protocol/terminal-frames.ts';
 import { waitFor } from '../util/wait-for.ts';
 import { OutputBudget } from './output-budget.ts';
@@ -24,6 +24,8 @@ export interface TerminalTarget {
   sessionId: string;
   node: string;
   container: Docker.Container;
+  /** Turns an engine error into the lab's own (a node that stopped: NodeDown, with why). */
+  explain?: (err: unknown) => Promise<unknown>;
 }
 
 /** What the hub logs: a pino logger, or anything with the same two methods. */
@@ -244,6 +246,13 @@ export class TerminalHub {
           fresh = true;
         }
       } catch (err) {
+        const explained = (await target.explain?.(err).catch(() => err)) ?? err;
+        if (isLabError(explained)) {
+          // The lab knows why (the node stopped): say that, not the engine's words.
+          this.#status(ws, { type: 'error', message: explained.message, hint: explained.hint });
+          this.#close(ws, 1011, explained.message);
+          throw explained;
+        }
         const reason = err instanceof Error ? err.message : String(err);
         this.#status(ws, errorStatus(TerminalStartFailed, { node: target.node, reason }));
         this.#close(ws, 1011, 'the shell did not start');

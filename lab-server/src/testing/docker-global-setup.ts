@@ -2,6 +2,7 @@ import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../config.ts';
 import { connectLabEngine, type LabEngine } from '../engine/lab-engine.ts';
 import { prepareLab } from '../infra/prepare-lab.ts';
+import { removeFirewall } from '../security/firewall.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -39,4 +40,6 @@ export async function setup(project: TestProject): Promise<void> {
 
 export async function teardown(): Promise<void> {
   await engine?.dispose();
+  // The test labs fenced sandboxes on this engine; stopped, it leaves none to fence.
+  if (engine?.owned) await removeFirewall();
 }

@@ -156,6 +156,9 @@ const en = {
   'lab.node.oom': 'ran out of memory',
   'lab.node.diskFull':
     'stopped: its own files passed the disk cap. Restart it and delete what you do not need.',
+  'lab.node.diskOk': 'back under its disk cap; it keeps running.',
+  'lab.disk.warning':
+    '{node} restarted over its disk cap: its own files take {used}, more than {cap}. Delete at least {free} before {time} or it stops again. Biggest files: {files}.',
   'lab.engine.down': 'The lab’s Docker engine stopped; your nodes will start again as soon as it is back.',
   'lab.engine.back': 'The lab’s Docker engine is back and your nodes run again.',
 } as const;
@@ -320,6 +323,9 @@ const fr: Record<UiKey, string> = {
   'lab.node.oom': 'a manqué de mémoire',
   'lab.node.diskFull':
     'arrêté : ses fichiers ont dépassé le quota de disque. Redémarrez-le et supprimez ce qui ne sert plus.',
+  'lab.node.diskOk': 'de nouveau sous son quota de disque ; il continue de tourner.',
+  'lab.disk.warning':
+    '{node} a redémarré au-delà de son quota de disque : ses fichiers occupent {used}, plus que {cap}. Supprimez au moins {free} avant {time}, sinon il s’arrête de nouveau. Les plus gros fichiers : {files}.',
   'lab.engine.down': 'Le moteur Docker du lab s’est arrêté ; vos nœuds redémarreront dès son retour.',
   'lab.engine.back': 'Le moteur Docker du lab est revenu et vos nœuds tournent de nouveau.',
 };

@@ -62,3 +62,11 @@ export function browserTabId(): string {
 export function formatTime(at: number, lang: string): string {
   return new Date(at).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
 }
+
+/** A size as a person reads it, in the page's language: MiB below one GiB, GiB with one decimal. */
+export function formatSize(bytes: number, lang: string): string {
+  const fr = lang.startsWith('fr');
+  if (bytes < 2 ** 30) return `${Math.max(0, Math.round(bytes / 2 ** 20))} ${fr ? 'Mio' : 'MiB'}`;
+  const gib = (bytes / 2 ** 30).toLocaleString(lang, { maximumFractionDigits: 1, minimumFractionDigits: 1 });
+  return `${gib} ${fr ? 'Gio' : 'GiB'}`;
+}

@@ -7,7 +7,7 @@
 
 import { pageTranslator, type UiKey } from '../../utils/ui-strings.ts';
 import type { NodeView, SessionView } from './api-client.ts';
-import { browserTabId, el, formatTime, refs } from './dom.ts';
+import { browserTabId, el, formatSize, formatTime, refs } from './dom.ts';
 import { type LabSession, type LabSnapshot, pageLab, type TerminalHost } from './lab-session.ts';
 import type { TerminalState, TerminalView } from './terminal-view.ts';
 
@@ -26,6 +26,7 @@ const REFS = [
   'expiry',
   'expiryText',
   'extend',
+  'diskWarning',
   'error',
   'notice',
   'intro',
@@ -56,6 +57,15 @@ const REFS = [
   'termAction',
 ] as const;
 
+/** A `node-disk-warning` event's data (docs/api.md). */
+interface DiskWarning {
+  usedBytes: number;
+  capBytes: number;
+  freeBytes: number;
+  graceEndsAt: number;
+  largest: { path: string; bytes: number }[];
+}
+
 interface NodeTab {
   name: string;
   tab: HTMLButtonElement;
@@ -84,6 +94,8 @@ class DocksideLab extends HTMLElement implements TerminalHost {
   /** The node whose stop was last explained (out of memory, disk cap), and when. */
   #explained: { node: string; at: number } | undefined;
   #noticeTimer: number | undefined;
+  /** Nodes restarted over their files cap, in their grace window: what the lab said about each. */
+  #diskWarnings = new Map<string, DiskWarning>();
   #focusOnConnect = false;
   #busy = false;
 
@@ -635,8 +647,34 @@ class DocksideLab extends HTMLElement implements TerminalHost {
     }
     if (event.type === 'node-oom') about('lab.node.oom');
     if (event.type === 'node-disk-full') about('lab.node.diskFull');
+    if (event.type === 'node-disk-warning') this.#diskWarnings.set(node, event.data as unknown as DiskWarning);
+    if (event.type === 'node-disk-ok') this.#notice(`${node}${this.#t('colon')} ${this.#t('lab.node.diskOk')}`);
+    if (['node-disk-ok', 'node-disk-full', 'node-removed'].includes(event.type)) this.#diskWarnings.delete(node);
+    if (event.type.startsWith('node-disk-') || event.type === 'node-removed') this.#renderDiskWarnings();
     if (event.type === 'engine-down') this.#notice(this.#t('lab.engine.down'));
     if (event.type === 'engine-restarted') this.#notice(this.#t('lab.engine.back'));
+  }
+
+  /** One line per node in its grace window: how much to free, by when, and the biggest files. */
+  #renderDiskWarnings(): void {
+    const box = this.#r.diskWarning;
+    const size = (bytes: number) => formatSize(bytes, this.#lang);
+    const lines = [...this.#diskWarnings].map(([node, w]) =>
+      el(
+        'p',
+        {},
+        this.#t('lab.disk.warning', {
+          node,
+          used: size(w.usedBytes),
+          cap: size(w.capBytes),
+          free: size(w.freeBytes),
+          time: formatTime(w.graceEndsAt, this.#lang),
+          files: w.largest.map((f) => `${f.path} (${size(f.bytes)})`).join(', ') || '—',
+        }),
+      ),
+    );
+    box.replaceChildren(...lines);
+    box.hidden = lines.length === 0;
   }
 
   #notice(text: string): void {
