@@ -10,7 +10,7 @@ import { runCommand } from '../util/run-command.ts';
 import { waitFor } from '../util/wait-for.ts';
 import { pickSandboxRange } from './sandbox-range.ts';
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 /**
  * A network of the host's own inside the range a lab would pick here, as on a host whose LAN or VPN is
@@ -139,7 +139,7 @@ describe('sandbox networks beside the host’s own networks', () => {
       expect(overlaps(range, lan)).toBe(false);
       expect(health.security.sandboxRange.why).toMatch(
         new RegExp(
-          `${escape(formatCidr(before))}.* used by this host \\(.*${escape(formatCidr(lan))} on ${HOST_IF}`,
+          `${escapeRegExp(formatCidr(before))}.* used by this host \\(.*${escapeRegExp(formatCidr(lan))} on ${HOST_IF}`,
         ),
       );
       const session = (await client.request('POST', '/api/sessions', { template: 'single' })).json;

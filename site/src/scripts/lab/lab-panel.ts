@@ -647,9 +647,12 @@ class DocksideLab extends HTMLElement implements TerminalHost {
     }
     if (event.type === 'node-oom') about('lab.node.oom');
     if (event.type === 'node-disk-full') about('lab.node.diskFull');
-    if (event.type === 'node-disk-warning') this.#diskWarnings.set(node, event.data as unknown as DiskWarning);
-    if (event.type === 'node-disk-ok') this.#notice(`${node}${this.#t('colon')} ${this.#t('lab.node.diskOk')}`);
-    if (['node-disk-ok', 'node-disk-full', 'node-removed'].includes(event.type)) this.#diskWarnings.delete(node);
+    if (event.type === 'node-disk-warning')
+      this.#diskWarnings.set(node, event.data as unknown as DiskWarning);
+    if (event.type === 'node-disk-ok')
+      this.#notice(`${node}${this.#t('colon')} ${this.#t('lab.node.diskOk')}`);
+    if (['node-disk-ok', 'node-disk-full', 'node-removed'].includes(event.type))
+      this.#diskWarnings.delete(node);
     if (event.type.startsWith('node-disk-') || event.type === 'node-removed') this.#renderDiskWarnings();
     if (event.type === 'engine-down') this.#notice(this.#t('lab.engine.down'));
     if (event.type === 'engine-restarted') this.#notice(this.#t('lab.engine.back'));
