@@ -38,7 +38,8 @@ function expectOneClearLine(stderr: string, pattern: RegExp) {
   expect(stderr).not.toMatch(/\n\s+at /);
 }
 
-describe('npm start in bad situations', () => {
+// Each case starts `tsx main.ts` from cold, while the engine tests load both cores: seconds each.
+describe('npm start in bad situations', { timeout: 60_000 }, () => {
   it('says which port is taken and how to choose another', async () => {
     const server = createServer().listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));

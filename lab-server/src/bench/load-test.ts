@@ -115,16 +115,13 @@ async function main(): Promise<number> {
       term.type('stty -echoctl; PS1="$ "\r');
       await term.waitForOutput(/\$ $/, 20_000);
       for (let i = 0; i < 200; i++) {
-        const length = term.output.length;
+        const next = term.nextOutput();
         const k0 = performance.now();
         term.type('x');
-        const got = await waitFor(() => term.output.length > length, {
-          timeoutMs: 5000,
-          what: 'an echo',
-          intervalMs: 1,
-        })
-          .then(() => true)
-          .catch(() => false);
+        const got = await next.then(
+          () => true,
+          () => false,
+        );
         if (got) {
           echoed++;
           echo.push(performance.now() - k0);

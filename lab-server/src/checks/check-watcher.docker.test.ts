@@ -56,7 +56,10 @@ describe('watched checks (live feedback)', () => {
     expect(watched.status).toBe(200);
     // Only build-image is marked watch in the lesson's frontmatter.
     expect(watched.json.exercises).toEqual(['build-image']);
-    await new Promise((r) => setTimeout(r, 1500));
+    await waitFor(() => (lab.runtime.watcher.status(session)?.evaluations ?? 0) >= 1, {
+      timeoutMs: 10_000,
+      what: 'the first evaluation',
+    });
     expect(await checkEvents()).toEqual([]); // The first evaluation failed, silently.
 
     const lesson = readLessons(join(repoRoot, 'lessons')).find((l) => l.id === LESSON);

@@ -10,9 +10,15 @@ function harness(options: { restart?: boolean; alive?: () => boolean } = {}) {
   const seen = { pings: 0, down: [] as string[], up: 0, restarts: 0 };
   let answer: Answer = 'answer';
   let failUp = false;
+  // Waiters resolved the moment the ping count reaches theirs (polling would see later pings).
+  const waiters: { target: number; resolve: () => void }[] = [];
   const docker = {
     ping: () => {
       seen.pings++;
+      for (const w of waiters.filter((w) => seen.pings >= w.target)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
       if (answer === 'answer') return Promise.resolve('OK');
       if (answer === 'refuse') return Promise.reject(new Error('connect ECONNREFUSED'));
       return new Promise(() => {});
@@ -49,10 +55,10 @@ function harness(options: { restart?: boolean; alive?: () => boolean } = {}) {
     failUp: (f: boolean) => {
       failUp = f;
     },
-    afterPings: async (n: number) => {
-      const target = seen.pings + n;
-      await waitFor(() => seen.pings >= target, { timeoutMs: 5000, what: `${n} pings`, intervalMs: 2 });
-    },
+    afterPings: (n: number) =>
+      new Promise<void>((resolve) => {
+        waiters.push({ target: seen.pings + n, resolve });
+      }),
   };
 }
 

@@ -139,6 +139,11 @@ describe('terminals through the lab server', () => {
       client.websocket(`/api/sessions/${session.id}/nodes/node1/terminal?tab=calm`),
     );
     await other.opened();
+    // Its shell is started once the socket is open; time the answer, not the start.
+    await waitFor(() => other.statuses.some((st) => st.type === 'attached'), {
+      timeoutMs: 20_000,
+      what: 'the calm terminal to attach',
+    });
     const t0 = performance.now();
     other.type('echo calm-$((2+2))\r');
     await other.waitForOutput(/calm-4/);

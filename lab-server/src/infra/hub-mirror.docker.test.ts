@@ -89,10 +89,26 @@ describe('a node on an internal network', () => {
         HostConfig: { NetworkMode: networkId, Binds: [`${APT_CACHE_VOLUME}:/var/cache/apt-cacher-ng`] },
         NetworkingConfig: { EndpointsConfig: { [networkId]: { Aliases: ['apt'] } } },
       });
+      // It answers once it has started: wait for that, not for a fixed time.
+      await waitFor(
+        async () =>
+          (
+            await execIn(node, [
+              'curl',
+              '-s',
+              '-o',
+              '/dev/null',
+              '-m',
+              '2',
+              'http://apt:3142/acng-report.html',
+            ])
+          ).code === 0,
+        { timeoutMs: 60_000, what: 'the offline package proxy to answer' },
+      );
       const r = await execIn(node, [
         'sh',
         '-c',
-        'sleep 6; docker run --rm debian sh -c "apt-get update && apt-get install -y jq && jq -n 6*7"',
+        'docker run --rm debian sh -c "apt-get update && apt-get install -y jq && jq -n 6*7"',
       ]);
       expect(r.code, r.output).toBe(0);
       expect(r.output).toMatch(/^42\s*$/m);

@@ -403,11 +403,16 @@ export const PROBES: Record<PromiseId, Probe> = {
     // A fork bomb on node2 fills its pids limit; nothing else may notice. The node is then killed and
     // restarted through the lab, as a learner would recover it.
     await ctx
-      .peer("nohup sh -c 'f() { f | f & }; f' >/dev/null 2>&1 & sleep 8; echo STARTED", 60_000)
+      .peer("nohup sh -c 'f() { f | f & }; f' >/dev/null 2>&1 & echo STARTED", 60_000)
       .catch(() => undefined);
+    // Judged while the bomb presses on the limit: from the moment it reaches it.
+    const limited = await waitFor(() => ctx.pidsLimitHit('node2'), {
+      timeoutMs: 30_000,
+      what: 'the bomb to reach the pids limit',
+      intervalMs: 250,
+    }).catch(() => false);
     const others = await ctx.othersCarryOn();
     const self = await ctx.node('echo NODE1-OK');
-    const limited = await ctx.pidsLimitHit('node2');
     await ctx.killAttackerNode('node2');
     await ctx.restartAttackerNode('node2');
     const back = await ctx.peer('echo BACK');

@@ -61,9 +61,10 @@ describe('session lifecycle', () => {
     const lab = await startTestLab({
       times: {
         ...base.times,
-        idleTimeoutMs: 6_000,
-        maxAgeMs: 60_000,
-        warnBeforeMs: 4_000,
+        // The warning comes 3 s after the sandbox is ready, and the extend has 9 s more to land.
+        idleTimeoutMs: 12_000,
+        maxAgeMs: 120_000,
+        warnBeforeMs: 9_000,
         sweepIntervalMs: 250,
       },
     });
@@ -78,13 +79,13 @@ describe('session lifecycle', () => {
           (e: { type: string }) => e.type,
         );
       await waitFor(async () => (await events()).includes('expiry-warning'), {
-        timeoutMs: 10_000,
+        timeoutMs: 20_000,
         what: 'the expiry warning',
       });
       // Extending pushes the deadline back; the session does not end while the learner is active.
       expect((await client.request('POST', `/api/sessions/${id}/extend`)).status).toBe(200);
       await waitFor(async () => (await client.request('GET', `/api/sessions/${id}`)).status === 404, {
-        timeoutMs: 20_000,
+        timeoutMs: 40_000,
         what: 'the session to expire',
       });
       // Gone for the learner at once; its containers, network and disks are removed right after.

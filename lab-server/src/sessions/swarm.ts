@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import { waitFor } from '../util/wait-for.ts';
 
 export interface SwarmMember {
   name: string;
@@ -30,6 +31,26 @@ export async function formSwarm(managers: SwarmMember[], workers: SwarmMember[])
   // Managers join one at a time: Raft adds members one by one anyway, and parallel joins can time out.
   for (const manager of others) await join(manager, tokens.Manager);
   await Promise.all(workers.map((w) => join(w, tokens.Worker)));
+  // Ready means what `docker node ls` shows: every node Ready, every manager reachable.
+  const expected = managers.length + workers.length;
+  await waitFor(
+    async () => {
+      const nodes = (await leader.engine.listNodes()) as {
+        Status?: { State?: string };
+        ManagerStatus?: { Reachability?: string };
+        Spec?: { Role?: string };
+      }[];
+      return (
+        nodes.length === expected &&
+        nodes.every(
+          (n) =>
+            n.Status?.State === 'ready' &&
+            (n.Spec?.Role !== 'manager' || n.ManagerStatus?.Reachability === 'reachable'),
+        )
+      );
+    },
+    { timeoutMs: 30_000, intervalMs: 50, what: 'every Swarm node to be ready' },
+  );
 }
 
 /** Adds one more worker to an existing Swarm, through any manager that answers. */

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../util/wait-for.ts';
 import { describeLabStoreContract } from './lab-store.contract.ts';
 import { POSTGRES_SCHEMA_VERSION, PostgresStore } from './postgres-store.ts';
 
@@ -71,7 +72,12 @@ describe.skipIf(!available)(
             CREATE TRIGGER dockside_test_slow BEFORE INSERT ON dockside_events
               FOR EACH ROW EXECUTE FUNCTION dockside_test_slow();`);
           const slow = store.appendEvent({ sessionId, at: 1, type: 'slow', data: {} });
-          await new Promise((r) => setTimeout(r, 150));
+          // The slow insert has drawn its id once its trigger sleeps: wait for that, not a fixed time.
+          await waitFor(
+            async () =>
+              (await client.query("SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep'")).rowCount,
+            { timeoutMs: 10_000, what: 'the slow insert to sleep in its trigger', intervalMs: 10 },
+          );
           const fast = await store.appendEvent({ sessionId, at: 2, type: 'fast', data: {} });
           // Had `fast` committed before `slow`, this page would hold `fast` alone and a reader going on
           // from its id would never see `slow`.

@@ -49,6 +49,23 @@ export class TerminalClient {
     );
   }
 
+  /** The next output frame, resolved the moment it arrives (latency measurements: no polling). */
+  nextOutput(timeoutMs = 5000): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.ws.off('message', onMessage);
+        reject(new Error(`no terminal output within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onMessage = (data: Buffer) => {
+        if (data[0] !== FrameCode.Output) return;
+        clearTimeout(timer);
+        this.ws.off('message', onMessage);
+        resolve(data.subarray(1));
+      };
+      this.ws.on('message', onMessage);
+    });
+  }
+
   async waitForOutput(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpExecArray> {
     return waitFor(() => pattern.exec(this.output), {
       timeoutMs,
