@@ -9,15 +9,45 @@ export class LabPage {
   readonly panel: Locator;
   readonly state: Locator;
 
+  #networkChanged = false;
+
   constructor(page: Page) {
     this.page = page;
     this.panel = page.locator('dockside-lab');
     this.state = this.panel.locator('.lab-state');
+    page.on('requestfailed', (r) => {
+      if (r.failure()?.errorText === 'net::ERR_NETWORK_CHANGED') this.#networkChanged = true;
+    });
   }
 
+  /** Opens a lesson page with its sandbox panel. */
   async open(path: string): Promise<void> {
-    await this.page.goto(path);
+    await this.goto(path);
     await expect(this.panel).toHaveAttribute('data-phase', /idle|ended|ready/);
+  }
+
+  /** Opens any page of the site (see #load). */
+  async goto(path: string): Promise<void> {
+    await this.#load(() => this.page.goto(path));
+  }
+
+  /** Reloads the page, as a learner pressing F5. */
+  async reload(): Promise<void> {
+    await this.#load(() => this.page.reload());
+  }
+
+  /**
+   * Loads a page, again if the host's network changed meanwhile: Chromium cancels a page's requests
+   * (ERR_NETWORK_CHANGED) when an interface of its host gains an address, as a sandbox's bridge and
+   * veths on this same machine do a moment after they appear. A browser on another machine never sees
+   * it; a learner here would reload.
+   */
+  async #load(go: () => Promise<unknown>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      this.#networkChanged = false;
+      await go();
+      if (!this.#networkChanged || attempt === 3) return;
+    }
   }
 
   /** Presses Start and waits until the sandbox is ready and the first terminal is attached. */

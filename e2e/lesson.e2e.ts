@@ -136,7 +136,7 @@ test('a reload finds the same sandbox and the same shell', async ({ page }) => {
   await lab.type('export MARK=kept-$((3*5)); echo "mark is $MARK"');
   await expect(lab.screen).toContainText('mark is kept-15');
 
-  await page.reload();
+  await lab.reload();
   // No Start pressed: the page finds the sandbox it remembered and reattaches to the same shell,
   // which replays its recent output and still has the variable.
   await lab.waitReady();
@@ -146,7 +146,7 @@ test('a reload finds the same sandbox and the same shell', async ({ page }) => {
   await lab.stop();
 
   // Once stopped, a reload offers Start again.
-  await page.reload();
+  await lab.reload();
   await expect(page.getByRole('button', { name: 'Start sandbox' })).toBeEnabled();
   await expect(lab.panel).toHaveAttribute('data-phase', 'idle');
 });
@@ -177,7 +177,7 @@ test('an exercise checks the sandbox, gives hints after a failure, and is rememb
   await expect(exercise.locator('.exercise-badge')).toBeVisible();
 
   // The track page shows the progress, kept in this browser.
-  await page.goto('/history/');
+  await lab.goto('/history/');
   await expect(page.locator('dockside-lesson-progress').first()).toHaveText('1 of 2 exercises done');
 
   await lab.open(CHROOT);

@@ -47,10 +47,27 @@ interface RequestOptions {
   timeoutMs?: number;
 }
 
+/**
+ * fetch, with a read asked again after a failure that is not a timeout: a browser cancels requests in
+ * flight when its machine's network changes (ERR_NETWORK_CHANGED), as when the lab runs on the same
+ * machine and a sandbox's interfaces come and go. Only reads: an action may have been done already.
+ */
+async function fetchOnce(method: string, path: string, init: RequestInit): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(path, init);
+    } catch (err) {
+      const timedOut = err instanceof DOMException && err.name === 'TimeoutError';
+      if (method !== 'GET' || timedOut || attempt === 3) throw err;
+      await new Promise((r) => setTimeout(r, 250 * attempt));
+    }
+  }
+}
+
 async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
   let response: Response;
   try {
-    response = await fetch(path, {
+    response = await fetchOnce(method, path, {
       method,
       credentials: 'same-origin',
       cache: 'no-store',

@@ -78,7 +78,11 @@ interface NodeTab {
 
 let terminalModule: Promise<TerminalModule> | undefined;
 const loadTerminals = () => {
-  terminalModule ??= import('./terminal-view.ts');
+  // A failed load (a network change cancels it) is forgotten, so the next terminal asks again.
+  terminalModule ??= import('./terminal-view.ts').catch((err: unknown) => {
+    terminalModule = undefined;
+    throw err;
+  });
   return terminalModule;
 };
 
