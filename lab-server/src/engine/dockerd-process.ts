@@ -94,6 +94,12 @@ export class DockerdProcess {
     return new DockerdProcess(paths, child.pid);
   }
 
+  /** The dockerd an earlier lab started with these paths and left running, by its pid file. */
+  static adopt(paths: DockerdPaths): DockerdProcess | undefined {
+    const pid = readPid(paths.pidFile);
+    return pid && isAlive(pid) ? new DockerdProcess(paths, pid) : undefined;
+  }
+
   get pid(): number {
     return this.#pid;
   }
@@ -125,13 +131,19 @@ export class DockerdProcess {
   }
 
   #currentPid(): number {
-    let fromFile = 0;
-    try {
-      fromFile = Number(readFileSync(this.paths.pidFile, 'utf8').trim());
-    } catch {
-      // No pid file: the one we started.
-    }
-    return Number.isInteger(fromFile) && fromFile > 0 && isAlive(fromFile) ? fromFile : this.#pid;
+    const fromFile = readPid(this.paths.pidFile);
+    // No pid file, or a stale one: the one we started.
+    return fromFile && isAlive(fromFile) ? fromFile : this.#pid;
+  }
+}
+
+/** The pid a pid file holds, if it holds one. */
+function readPid(file: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined; // No pid file.
   }
 }
 

@@ -70,12 +70,21 @@ export async function connectLabEngine(config: LabConfig, say: Say): Promise<Lab
   }
   for (const host of candidates) {
     const found = await tryConnect(hostOptions(host));
-    if (found) {
-      say(`using the Docker engine at ${host}`);
-      // An engine the lab started earlier reads its wrapper at every container start: keep it current.
-      if (host === `unix://${paths.socket}`) writeWrapper(engineDir);
-      return describe(found, host, false);
-    }
+    if (!found) continue;
+    say(`using the Docker engine at ${host}`);
+    if (host !== `unix://${paths.socket}`) return describe(found, host, false);
+    // The lab's own engine, left running by an earlier start that did not stop (killed, crashed): it
+    // is the lab's again, stopped with it, so no sandbox outlives the lab that watches it. It reads its
+    // wrapper at every container start: keep that current.
+    const wrapper = writeWrapper(engineDir);
+    const adopted = DockerdProcess.adopt(paths);
+    if (!adopted) return describe(found, host, false); // No pid file to stop it by: someone else's.
+    return ownEngine(
+      adopted,
+      { paths, runtime: { name: RUNTIME_NAME, path: wrapper.wrapper } },
+      engineDir,
+      say,
+    );
   }
   if (config.engineMode === 'existing') {
     throw new LabError(EngineUnreachable, { host: `unix://${DEFAULT_SOCKET}`, reason: 'no answer' });
@@ -94,7 +103,18 @@ export async function connectLabEngine(config: LabConfig, say: Say): Promise<Lab
     }`,
   );
   const startOptions = { paths, runtime: { name: RUNTIME_NAME, path: wrapper.wrapper } };
-  let dockerd = await DockerdProcess.start(startOptions);
+  return ownEngine(await DockerdProcess.start(startOptions), startOptions, engineDir, say);
+}
+
+/** The lab's own dockerd, which it starts again if it dies and stops when the lab stops. */
+async function ownEngine(
+  started: DockerdProcess,
+  startOptions: Parameters<typeof DockerdProcess.start>[0],
+  engineDir: string,
+  say: Say,
+): Promise<LabEngine> {
+  const { paths } = startOptions;
+  let dockerd = started;
   let disposed = false;
   const docker = new Docker({ socketPath: paths.socket });
   const engine = await describe(docker, `unix://${paths.socket}`, true);
