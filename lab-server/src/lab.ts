@@ -71,7 +71,9 @@ async function startRuntime(
   nodeCgroupParent: string | undefined,
   nodeDisks: boolean,
   network: { range: Cidr; routes: () => HostRoute[] },
-): Promise<FullRuntime & { reconciled: { adopted: string[]; removed: string[] } }> {
+): Promise<
+  FullRuntime & { reconciled: { adopted: string[]; removed: string[] }; nodeDisks: NodeDisks | undefined }
+> {
   const events = new SessionEvents({ store });
   const disks = nodeDisks
     ? new NodeDisks({ root: join(config.stateDir, 'disks'), capBytes: config.limits.nodeDiskBytes })
@@ -151,7 +153,19 @@ async function startRuntime(
       })
     : undefined;
   diskWatchdog?.start(config.times.diskWatchIntervalMs);
-  return { sessions, events, terminals, preview, metrics, checks, watcher, store, reconciled, diskWatchdog };
+  return {
+    sessions,
+    events,
+    terminals,
+    preview,
+    metrics,
+    checks,
+    watcher,
+    store,
+    reconciled,
+    diskWatchdog,
+    nodeDisks: disks,
+  };
 }
 
 /** The watchdog's actions, in the lab's log as well (an operator reads why a node stopped). */
@@ -206,6 +220,7 @@ export async function startLab(config: LabConfig, options: StartOptions): Promis
   let store: LabStore | undefined;
   let monitor: EngineMonitor | undefined;
   let fenced = false;
+  let nodeDisks: NodeDisks | undefined;
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
@@ -223,6 +238,10 @@ export async function startLab(config: LabConfig, options: StartOptions): Promis
     // With the lab's own engine stopped, no node runs: the fences go too (the host as it was found).
     // An engine the lab did not start keeps running sandboxes, so their fences stay for the next start.
     if (engine?.owned && fenced) await removeFirewall();
+    // Nor do its nodes' disks stay mounted: each is mounted again before its node starts.
+    if (engine?.owned) {
+      await nodeDisks?.unmountAll().catch((err) => app.log.warn({ err }, 'node disks stay mounted'));
+    }
   };
   options.onListening?.({ url, stop });
 
@@ -304,6 +323,7 @@ export async function startLab(config: LabConfig, options: StartOptions): Promis
       { range: sandbox.range, routes },
     );
     runtime = started;
+    nodeDisks = started.nodeDisks;
     monitor = superviseEngine(
       openedEngine,
       started,

@@ -125,6 +125,19 @@ export class NodeDisks {
     rmSync(dir, { recursive: true, force: true });
   }
 
+  /**
+   * Unmounts every node disk, keeping the images: for a lab whose engine has stopped, so no mount or
+   * loop device outlives it. A node's disk is mounted again before the node starts (ensureMounted).
+   */
+  async unmountAll(): Promise<void> {
+    for (const session of this.sessions()) {
+      const dir = join(this.#root, session);
+      for (const entry of readdirSync(dir)) {
+        if (!entry.endsWith('.img')) await this.#unmount(join(dir, entry));
+      }
+    }
+  }
+
   /** Sessions that have disks on this host (for the reconciler). */
   sessions(): string[] {
     if (!existsSync(this.#root)) return [];
