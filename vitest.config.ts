@@ -14,7 +14,7 @@ export default defineConfig({
         test: {
           name: 'docker',
           include: ['lab-server/src/**/*.docker.test.ts'],
-          globalSetup: ['lab-server/src/testing/docker-global-setup.ts'],
+          globalSetup: ['lab-server/testing/docker-global-setup.ts'],
           testTimeout: 300_000,
           hookTimeout: 600_000,
           fileParallelism: false,

@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../lab-server/src/testing/chromium.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../lab-server/testing/chromium.ts';
 
 const port = Number(process.env.E2E_PORT ?? 4173);
 export const baseURL = `http://127.0.0.1:${port}`;

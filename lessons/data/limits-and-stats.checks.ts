@@ -1,5 +1,4 @@
-import { defineLessonChecks, fail, pass } from '../../lab-server/src/checks/check-api.ts';
-import { inspectContainer } from '../../lab-server/src/checks/check-helpers.ts';
+import { defineLessonChecks, fail, inspectContainer, pass } from '../../lab-server/src/checks/check-api.ts';
 
 interface Inspected {
   State: { Running: boolean; OOMKilled: boolean; ExitCode: number };

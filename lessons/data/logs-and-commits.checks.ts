@@ -1,5 +1,10 @@
-import { type CheckContext, defineLessonChecks, fail, pass } from '../../lab-server/src/checks/check-api.ts';
-import { inspectContainer } from '../../lab-server/src/checks/check-helpers.ts';
+import {
+  type CheckContext,
+  defineLessonChecks,
+  fail,
+  inspectContainer,
+  pass,
+} from '../../lab-server/src/checks/check-api.ts';
 
 interface Inspected {
   State: { Running: boolean };

@@ -1,5 +1,11 @@
-import { defineLessonChecks, fail, pass } from '../../lab-server/src/checks/check-api.ts';
-import { fileContains, imageMatches, inspectContainer } from '../../lab-server/src/checks/check-helpers.ts';
+import {
+  defineLessonChecks,
+  fail,
+  fileContains,
+  imageMatches,
+  inspectContainer,
+  pass,
+} from '../../lab-server/src/checks/check-api.ts';
 
 interface Inspected {
   State: { Running: boolean };

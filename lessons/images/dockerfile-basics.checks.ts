@@ -1,5 +1,4 @@
-import { defineLessonChecks, fail, pass } from '../../lab-server/src/checks/check-api.ts';
-import { imageLabelled } from '../../lab-server/src/checks/check-helpers.ts';
+import { defineLessonChecks, fail, imageLabelled, pass } from '../../lab-server/src/checks/check-api.ts';
 
 export default defineLessonChecks({
   lesson: 'images/dockerfile-basics',

@@ -1,5 +1,10 @@
-import { defineLessonChecks, fail, pass } from '../../lab-server/src/checks/check-api.ts';
-import { imageMatches, inspectContainer } from '../../lab-server/src/checks/check-helpers.ts';
+import {
+  defineLessonChecks,
+  fail,
+  imageMatches,
+  inspectContainer,
+  pass,
+} from '../../lab-server/src/checks/check-api.ts';
 
 interface Inspected {
   State: { Running: boolean };

@@ -1,5 +1,4 @@
-import { defineLessonChecks, fail, pass } from '../../lab-server/src/checks/check-api.ts';
-import { serviceRunning } from '../../lab-server/src/checks/check-helpers.ts';
+import { defineLessonChecks, fail, pass, serviceRunning } from '../../lab-server/src/checks/check-api.ts';
 
 interface ServiceSpec {
   ID: string;

@@ -1,7 +1,7 @@
 /**
  * Declarative shortcuts for the common checks. Each returns a Check; a lesson can mix them with code.
  */
-import { type Check, type CheckContext, type CheckNode, fail, pass } from './check-api.ts';
+import { type Check, type CheckContext, type CheckNode, fail, pass } from './check-types.ts';
 
 interface ContainerSummary {
   Image: string;

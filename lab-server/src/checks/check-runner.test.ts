@@ -1,8 +1,8 @@
 import type Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
 import type { SessionRecord } from '../storage/lab-store.ts';
-import { defineLessonChecks, fail, pass } from './check-api.ts';
 import { CheckRunner } from './check-runner.ts';
+import { defineLessonChecks, fail, pass } from './check-types.ts';
 
 // The runner's own logic (deadlines, errors, missing nodes) needs no engine; checks that read real
 // sandboxes are tested on the real engine by the lesson solution tests.

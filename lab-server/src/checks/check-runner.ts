@@ -13,7 +13,7 @@ import {
   type CheckResult,
   type ExecOutput,
   type LessonChecks,
-} from './check-api.ts';
+} from './check-types.ts';
 
 /** What the runner needs from the sessions: commands and engine clients on one session's nodes. */
 export interface SandboxAccess {

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LabClient, startTestLab } from '../../testing/test-lab.ts';
 import { loadConfig, repoRoot } from '../config.ts';
 import type { Lab } from '../lab.ts';
-import { LabClient, startTestLab } from '../testing/test-lab.ts';
 import { waitFor } from '../util/wait-for.ts';
-import { fail, pass } from './check-api.ts';
+import { fail, pass } from './check-types.ts';
 import { CheckWatcher } from './check-watcher.ts';
 import { readLessons } from './lesson-catalog.ts';
 

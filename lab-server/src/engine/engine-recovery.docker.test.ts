@@ -3,9 +3,9 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { describe, expect, inject, it } from 'vitest';
+import { TerminalClient } from '../../testing/terminal-client.ts';
+import { LabClient, startTestLab } from '../../testing/test-lab.ts';
 import { loadConfig } from '../config.ts';
-import { TerminalClient } from '../testing/terminal-client.ts';
-import { LabClient, startTestLab } from '../testing/test-lab.ts';
 import { waitFor } from '../util/wait-for.ts';
 
 const alive = (pid: number) => {

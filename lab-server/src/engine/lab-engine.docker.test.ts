@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
+import { execIn, TestResources } from '../../testing/lab-docker.ts';
 import { loadConfig } from '../config.ts';
-import { execIn, TestResources } from '../testing/lab-docker.ts';
 import { capabilitiesHostCannotGrant, decodeCapabilityMask } from './capabilities.ts';
 import { connectLabEngine, NEVER_GRANTED } from './lab-engine.ts';
 

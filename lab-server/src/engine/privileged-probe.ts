@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import { PrivilegedProbeFailed } from '../errors/catalog.ts';
 import { LabError } from '../errors/lab-error.ts';
-import { LABEL_LAB } from '../images/labels.ts';
+import { LABEL_LAB } from '../protocol/labels.ts';
 
 /**
  * Proves that the engine can run what docker-in-docker nodes need: a privileged container that mounts a

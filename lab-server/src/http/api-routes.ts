@@ -17,9 +17,10 @@ import {
   WatchRequest,
   type WatchResponse,
 } from '../protocol/api.ts';
+import { ROUTES } from '../protocol/routes.ts';
+import { TEMPLATES } from '../protocol/templates.ts';
 import type { SessionEvents } from '../sessions/session-events.ts';
 import { hashToken, newOwnerToken, type SessionManager } from '../sessions/session-manager.ts';
-import { TEMPLATES } from '../sessions/templates.ts';
 import type { LabStore, SessionRecord } from '../storage/lab-store.ts';
 import { learnerToken, tokenCookie } from './auth.ts';
 import { previewUrl } from './preview-urls.ts';
@@ -97,7 +98,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     return v;
   };
 
-  app.get('/api/templates', async () =>
+  app.get(ROUTES.templates, async () =>
     Object.values(TEMPLATES).map((t) => ({
       name: t.name,
       description: t.description,
@@ -106,7 +107,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     })),
   );
 
-  app.post('/api/sessions', async (request, reply) => {
+  app.post(ROUTES.sessions, async (request, reply) => {
     const body = parse(CreateSessionRequest, request.body);
     const { sessions } = runtime();
     let token = learnerToken(request.raw);
@@ -125,38 +126,38 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     return reply.status(201).send(await view(request, sessions, record));
   });
 
-  app.get('/api/sessions', async (request) => {
+  app.get(ROUTES.sessions, async (request) => {
     const token = learnerToken(request.raw);
     const { sessions } = runtime();
     if (!token) return [];
     return Promise.all(sessions.ownedBy(token).map((r) => view(request, sessions, r)));
   });
 
-  app.get('/api/sessions/:id', async (request) => {
+  app.get(ROUTES.session, async (request) => {
     const { record, sessions } = owned(request);
     return view(request, sessions, record);
   });
 
-  app.delete('/api/sessions/:id', async (request, reply) => {
+  app.delete(ROUTES.session, async (request, reply) => {
     const { record, sessions } = owned(request);
     await sessions.delete(record.id);
     return reply.status(204).send();
   });
 
-  app.post('/api/sessions/:id/extend', async (request) => {
+  app.post(ROUTES.extend, async (request) => {
     const { record, sessions } = owned(request);
     await sessions.extend(record);
     return view(request, sessions, record);
   });
 
-  app.post('/api/sessions/:id/nodes', async (request, reply) => {
+  app.post(ROUTES.nodes, async (request, reply) => {
     const { record, sessions } = owned(request);
     const node = await sessions.addNode(record);
     const v = await view(request, sessions, record);
     return reply.status(201).send(v.nodes.find((n) => n.name === node.name));
   });
 
-  app.delete('/api/sessions/:id/nodes/:node', async (request, reply) => {
+  app.delete(ROUTES.node, async (request, reply) => {
     const { record, sessions } = owned(request);
     await sessions.removeNode(record, nodeParam(request));
     return reply.status(204).send();
@@ -171,10 +172,10 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
       const v = await view(request, sessions, record);
       return v.nodes.find((n) => n.name === name);
     };
-  app.post('/api/sessions/:id/nodes/:node/restart', nodeAction('restart'));
-  app.post('/api/sessions/:id/nodes/:node/kill', nodeAction('kill'));
+  app.post(ROUTES.restartNode, nodeAction('restart'));
+  app.post(ROUTES.killNode, nodeAction('kill'));
 
-  app.post('/api/sessions/:id/nodes/:node/exec', async (request): Promise<ExecResponse> => {
+  app.post(ROUTES.exec, async (request): Promise<ExecResponse> => {
     const { record, sessions } = owned(request);
     const name = nodeParam(request);
     const body = parse(ExecRequest, request.body);
@@ -182,7 +183,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     return sessions.exec(record, name, argv, { timeoutMs: body.timeoutMs, stdin: body.stdin });
   });
 
-  app.get('/api/sessions/:id/events', async (request) => {
+  app.get(ROUTES.events, async (request) => {
     const { record } = owned(request, false);
     const query = request.query as { after?: string };
     const after = query.after === undefined ? undefined : Number(query.after);
@@ -192,7 +193,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     return runtime(false).events.history(record.id, after, 500);
   });
 
-  app.post('/api/sessions/:id/checks', async (request): Promise<CheckResponse> => {
+  app.post(ROUTES.checks, async (request): Promise<CheckResponse> => {
     const { record } = owned(request);
     const body = parse(CheckRequest, request.body);
     const { checks, store, events } = runtime();
@@ -220,7 +221,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     };
   });
 
-  app.post('/api/sessions/:id/watch', async (request): Promise<WatchResponse> => {
+  app.post(ROUTES.watch, async (request): Promise<WatchResponse> => {
     const { record } = owned(request);
     const body = parse(WatchRequest, request.body);
     const { watcher } = runtime();
@@ -231,7 +232,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     return { lesson: body.lesson, exercises: await watcher.watch(record, body.lesson) };
   });
 
-  app.get('/api/progress', async (request): Promise<ProgressEntry[]> => {
+  app.get(ROUTES.progress, async (request): Promise<ProgressEntry[]> => {
     const token = learnerToken(request.raw);
     if (!token) return [];
     const progress = await runtime(false).store.listProgress(hashToken(token));

@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-
-export const TOKEN_COOKIE = 'dockside_token';
+import { TOKEN_COOKIE } from '../protocol/names.ts';
 
 /** Reads one cookie from a Cookie header (no dependency needed for this much). */
 export function readCookie(header: string | undefined, name: string): string | undefined {

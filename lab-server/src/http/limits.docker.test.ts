@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LabClient, startTestLab } from '../../testing/test-lab.ts';
 import type { Lab } from '../lab.ts';
-import { LabClient, startTestLab } from '../testing/test-lab.ts';
 import { waitFor } from '../util/wait-for.ts';
 
 let lab: Lab;

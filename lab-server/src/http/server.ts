@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { isLabError } from '../errors/lab-error.ts';
 import type { LabMetrics } from '../metrics/lab-metrics.ts';
 import type { PreviewProxy } from '../preview/preview-proxy.ts';
+import { ROUTES } from '../protocol/routes.ts';
 import type { DiskWatchdog } from '../sessions/disk-watchdog.ts';
 import type { TerminalHub } from '../terminals/terminal-hub.ts';
 import { apiRoutes, type LabRuntime } from './api-routes.ts';
@@ -95,7 +96,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   });
   // An admin endpoint: with a token, for whoever holds it; without one, for this machine only (a
   // workshop lab listens on 0.0.0.0, and the room has no business reading it).
-  app.get('/metrics', async (request, reply) => {
+  app.get(ROUTES.metrics, async (request, reply) => {
     if (options.metricsToken && request.headers.authorization !== `Bearer ${options.metricsToken}`) {
       return reply
         .status(401)

@@ -1,8 +1,8 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TerminalClient } from '../../testing/terminal-client.ts';
+import { LabClient, startTestLab } from '../../testing/test-lab.ts';
 import type { Lab } from '../lab.ts';
-import { TerminalClient } from '../testing/terminal-client.ts';
-import { LabClient, startTestLab } from '../testing/test-lab.ts';
 import { runCommand } from '../util/run-command.ts';
 import { waitFor } from '../util/wait-for.ts';
 

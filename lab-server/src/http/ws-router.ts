@@ -5,15 +5,13 @@ import { WebSocketServer } from 'ws';
 import { isLabError } from '../errors/lab-error.ts';
 import type { PreviewProxy } from '../preview/preview-proxy.ts';
 import { NodeName, SessionId } from '../protocol/api.ts';
+import { TAB_ID } from '../protocol/names.ts';
+import { matchRoute } from '../protocol/routes.ts';
 import { FrameCode } from '../protocol/terminal-frames.ts';
 import type { TerminalHub } from '../terminals/terminal-hub.ts';
 import type { LabRuntime } from './api-routes.ts';
 import { learnerToken } from './auth.ts';
 import type { OriginPolicy } from './origins.ts';
-
-const TERMINAL_PATH = /^\/api\/sessions\/([^/]+)\/nodes\/([^/]+)\/terminal$/;
-const EVENTS_PATH = /^\/api\/sessions\/([^/]+)\/events$/;
-const TAB_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 function refuse(socket: Duplex, status: number, reason: string, message: string): void {
   const body = JSON.stringify({ error: reason, message });
@@ -51,14 +49,14 @@ export function routeUpgrades(
     if (await runtime.preview.handleUpgrade(req, socket, head)) return;
 
     const url = new URL(req.url ?? '/', 'http://lab');
-    const terminal = TERMINAL_PATH.exec(url.pathname);
-    const events = EVENTS_PATH.exec(url.pathname);
+    const terminal = matchRoute('terminal', url.pathname);
+    const events = matchRoute('events', url.pathname);
     if (!terminal && !events)
       return refuse(socket, 404, 'Not Found', `No WebSocket endpoint at ${url.pathname}.`);
     if (!options.origins.allows(req))
       return refuse(socket, 403, 'Forbidden', "WebSockets are only accepted from the lab's own pages.");
 
-    const id = SessionId.safeParse((terminal ?? events)?.[1]);
+    const id = SessionId.safeParse((terminal ?? events)?.id);
     if (!id.success) return refuse(socket, 400, 'Bad Request', 'A session id is 32 hexadecimal characters.');
     let record: ReturnType<typeof runtime.sessions.get>;
     try {
@@ -83,9 +81,9 @@ export function routeUpgrades(
       return;
     }
 
-    const node = NodeName.safeParse(terminal?.[2]);
+    const node = NodeName.safeParse(terminal?.node);
     if (!node.success || !record.nodes.some((n) => n.name === node.data)) {
-      return refuse(socket, 404, 'Not Found', `There is no node ${terminal?.[2]} in this sandbox.`);
+      return refuse(socket, 404, 'Not Found', `There is no node ${terminal?.node} in this sandbox.`);
     }
     const tab = url.searchParams.get('tab') ?? 'default';
     if (!TAB_ID.test(tab))

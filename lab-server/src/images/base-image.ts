@@ -5,8 +5,8 @@ import type Docker from 'dockerode';
 import { haveAll, installDebianPackages, type Say } from '../engine/debian-packages.ts';
 import { DiskFull, ImageBuildFailed } from '../errors/catalog.ts';
 import { LabError } from '../errors/lab-error.ts';
+import { LABEL_LAB, LABEL_RECIPE, LABEL_ROLE } from '../protocol/labels.ts';
 import { runCommand, tail } from '../util/run-command.ts';
-import { LABEL_LAB, LABEL_RECIPE, LABEL_ROLE } from './labels.ts';
 import type { Manifest } from './manifest.ts';
 
 const NEEDED_MIB = 3072;

@@ -3,8 +3,8 @@ import { pack } from 'tar-fs';
 import type { Say } from '../engine/debian-packages.ts';
 import { ImageBuildFailed } from '../errors/catalog.ts';
 import { LabError } from '../errors/lab-error.ts';
+import { LABEL_LAB, LABEL_RECIPE, LABEL_ROLE } from '../protocol/labels.ts';
 import type { PlannedImage } from './image-plan.ts';
-import { LABEL_LAB, LABEL_RECIPE, LABEL_ROLE } from './labels.ts';
 
 interface BuildMessage {
   stream?: string;

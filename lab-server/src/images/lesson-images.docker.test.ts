@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
-import { TestResources, uniqueName } from '../testing/lab-docker.ts';
+import { TestResources, uniqueName } from '../../testing/lab-docker.ts';
 import { waitFor } from '../util/wait-for.ts';
 
 /** Runs an image's command to the end and returns what it printed. */

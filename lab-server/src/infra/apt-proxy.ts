@@ -4,7 +4,7 @@ import type Docker from 'dockerode';
 import type { Say } from '../engine/debian-packages.ts';
 import { ImageBuildFailed } from '../errors/catalog.ts';
 import { LabError } from '../errors/lab-error.ts';
-import { LABEL_LAB } from '../images/labels.ts';
+import { LABEL_LAB } from '../protocol/labels.ts';
 import { tail } from '../util/run-command.ts';
 import { waitFor } from '../util/wait-for.ts';
 import { bridgeAddress, ensureServiceContainer, ensureVolume } from './service-container.ts';

@@ -1,9 +1,9 @@
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execIn, TestResources, uniqueName } from '../../testing/lab-docker.ts';
 import { loadConfig } from '../config.ts';
 import { planImages } from '../images/image-plan.ts';
 import { loadManifest } from '../images/manifest.ts';
-import { execIn, TestResources, uniqueName } from '../testing/lab-docker.ts';
 import { waitFor } from '../util/wait-for.ts';
 import { APT_CACHE_VOLUME, APT_PROXY_CONTAINER } from './apt-proxy.ts';
 import { attachLabServices, detachLabServices } from './lab-services.ts';

@@ -8,8 +8,8 @@ import { buildBaseImage } from '../images/base-image.ts';
 import { findDebianMirror } from '../images/debian-mirror.ts';
 import { buildDockerfileImage } from '../images/dockerfile-build.ts';
 import { type PlannedImage, planImages } from '../images/image-plan.ts';
-import { LABEL_RECIPE } from '../images/labels.ts';
 import { loadManifest } from '../images/manifest.ts';
+import { LABEL_RECIPE } from '../protocol/labels.ts';
 import { seedAptProxy, startAptProxy } from './apt-proxy.ts';
 import { seedHubMirror, startHubMirror } from './hub-mirror.ts';
 

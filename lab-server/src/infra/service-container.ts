@@ -1,8 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type Docker from 'dockerode';
-import { LABEL_LAB, LABEL_ROLE } from '../images/labels.ts';
-
-const LABEL_CONFIG = 'org.dockside.config';
+import { LABEL_CONFIG, LABEL_GENERATION, LABEL_LAB, LABEL_ROLE } from '../protocol/labels.ts';
 
 export interface ServiceSpec {
   name: string;
@@ -56,8 +54,6 @@ export async function ensureServiceContainer(
   await container.start();
   return container.inspect();
 }
-
-const LABEL_GENERATION = 'org.dockside.generation';
 
 /**
  * Creates the named volume if missing. Returns its generation: a random label set at creation, so work

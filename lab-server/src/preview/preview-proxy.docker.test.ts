@@ -5,7 +5,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { TestResources, uniqueName } from '../testing/lab-docker.ts';
+import { TestResources, uniqueName } from '../../testing/lab-docker.ts';
 import { waitFor } from '../util/wait-for.ts';
 import { PreviewProxy, type PreviewRef } from './preview-proxy.ts';
 

@@ -12,7 +12,7 @@ import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream';
 import type { Logger } from 'pino';
 import { isLabError, LabError } from '../errors/lab-error.ts';
-import { TOKEN_COOKIE } from '../http/auth.ts';
+import { TOKEN_COOKIE } from '../protocol/names.ts';
 import {
   PreviewConnectionClosed,
   PreviewLookupFailed,

@@ -3,13 +3,14 @@
  * and the site. docs/api.md describes each route.
  */
 import { z } from 'zod';
-import { TEMPLATE_NAMES } from '../sessions/templates.ts';
+import { EXERCISE_ID, LESSON_ID, NODE_NAME, SESSION_ID } from './names.ts';
+import { TEMPLATE_NAMES } from './templates.ts';
+
+export type { CheckEventData, SessionEvent } from './events.ts';
 
 /** 128 random bits as 32 hexadecimal characters (sessions made before were 16; they are still read). */
-export const SessionId = z
-  .string()
-  .regex(/^[0-9a-f]{16}(?:[0-9a-f]{16})?$/, 'a session id is 32 hexadecimal characters');
-export const NodeName = z.string().regex(/^node[1-9]\d?$/, 'a node name is node1, node2, ...');
+export const SessionId = z.string().regex(SESSION_ID, 'a session id is 32 hexadecimal characters');
+export const NodeName = z.string().regex(NODE_NAME, 'a node name is node1, node2, ...');
 
 /** POST /api/sessions */
 export const CreateSessionRequest = z
@@ -92,33 +93,12 @@ export interface ApiError {
   hint?: string;
 }
 
-/** Session events pushed on /api/sessions/:id/events (and listed by GET on the same path). */
-export interface SessionEvent {
-  id: number;
-  at: number;
-  type:
-    | 'session-ready'
-    | 'node-added'
-    | 'node-removed'
-    | 'node-up'
-    | 'node-down'
-    | 'node-oom'
-    | 'node-disk-full'
-    | 'node-disk-warning'
-    | 'node-disk-ok'
-    | 'expiry-warning'
-    | 'extended'
-    | 'session-ended'
-    | string;
-  data: Record<string, unknown>;
-}
-
 /** POST /api/sessions/:id/checks */
 export const CheckRequest = z
   .object({
     /** The lesson's content id, e.g. images/dockerfile-basics. */
-    lesson: z.string().regex(/^[a-z0-9][a-z0-9/_-]{0,120}$/, 'a lesson id'),
-    exercise: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,60}$/, 'an exercise id'),
+    lesson: z.string().regex(LESSON_ID, 'a lesson id'),
+    exercise: z.string().regex(EXERCISE_ID, 'an exercise id'),
   })
   .strict();
 export type CheckRequest = z.infer<typeof CheckRequest>;
@@ -139,10 +119,7 @@ export interface CheckResponse {
 export const WatchRequest = z
   .object({
     /** The lesson whose watched exercises turn green by themselves; null stops watching. */
-    lesson: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9/_-]{0,120}$/, 'a lesson id')
-      .nullable(),
+    lesson: z.string().regex(LESSON_ID, 'a lesson id').nullable(),
   })
   .strict();
 export type WatchRequest = z.infer<typeof WatchRequest>;
@@ -151,16 +128,6 @@ export interface WatchResponse {
   lesson: string | null;
   /** The exercises now watched: the lesson's `watch` exercises the learner has not passed yet. */
   exercises: string[];
-}
-
-/** The data of a `check` session event: a check ran (clicked, or by the watcher when `watched`). */
-export interface CheckEventData {
-  lesson: string;
-  exercise: string;
-  passed: boolean;
-  reason?: string;
-  attempts?: number;
-  watched?: boolean;
 }
 
 export interface ProgressEntry {

@@ -38,3 +38,19 @@ export const TERMINAL_LIMITS = {
   /** Largest input frame accepted (a paste); larger ones are refused with an error status. */
   maxInputBytes: 64 * 1024,
 } as const;
+
+const utf8 = new TextEncoder();
+
+/** One frame: its code byte, then the payload (text is sent as UTF-8). */
+export function encodeFrame(code: number, payload: Uint8Array | string): Uint8Array {
+  const body = typeof payload === 'string' ? utf8.encode(payload) : payload;
+  const bytes = new Uint8Array(body.length + 1);
+  bytes[0] = code;
+  bytes.set(body, 1);
+  return bytes;
+}
+
+/** A frame's code (undefined for an empty frame) and payload (a view, not a copy). */
+export function decodeFrame(data: Uint8Array): { code: number | undefined; payload: Uint8Array } {
+  return { code: data[0], payload: data.subarray(1) };
+}

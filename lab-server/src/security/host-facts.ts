@@ -1,31 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { capabilitiesHostCannotGrant } from '../engine/capabilities.ts';
+import type { HostFacts } from '../protocol/health.ts';
 import { runCommand } from '../util/run-command.ts';
 
 /** What the host gives a sandbox, as far as isolation goes. Read once at start-up. */
-export interface HostFacts {
-  /** `v2` when /sys/fs/cgroup is the unified hierarchy. */
-  cgroup: 'v1' | 'v2';
-  /** Whether AppArmor is enabled in the kernel. */
-  apparmor: boolean;
-  /** Whether unprivileged user namespaces can be created (max_user_namespaces > 0). */
-  userNamespaces: boolean;
-  /** Capabilities missing from the lab process's bounding set (this host: CAP_SYS_RESOURCE). */
-  missingCapabilities: string[];
-  /** Whether the engine has a Sysbox runtime (`sysbox-runc`), which runs nodes without --privileged. */
-  sysbox: boolean;
-  /** Whether iptables works here (the lab's network fences need it). */
-  iptables: boolean;
-  /** Whether the kernel has IPVS (Swarm's routing mesh). */
-  ipvs: boolean;
-  /** Whether the lab's runtime wrapper (capability and device removal) is the engine's default runtime. */
-  runtimeWrapper: boolean;
-  /**
-   * Whether the lab can give each node a disk of its own (root, loop devices, mkfs.ext4), and watch
-   * node files on the engine's storage (an engine on this machine): the disk cap needs both.
-   */
-  nodeDisks: boolean;
-}
+export type { HostFacts };
 
 const read = (path: string) => {
   try {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LabClient, startTestLab } from '../../testing/test-lab.ts';
 import { loadConfig } from '../config.ts';
 import type { Lab } from '../lab.ts';
-import { LabClient, startTestLab } from '../testing/test-lab.ts';
 import { waitFor } from '../util/wait-for.ts';
 import { RESTART_ALLOWANCE_BYTES } from './disk-watchdog.ts';
 

@@ -1,3 +1,4 @@
+import type { DiskStopReason } from '../protocol/events.ts';
 import type { BigFile, NodeFiles } from './node-files.ts';
 
 /**
@@ -17,7 +18,7 @@ export interface WatchedNode {
  * Why a node is stopped: `cap` its files passed the cap; `grace-ended` still over it when the grace
  * window after a restart ended; `ceiling` it kept writing during that window, past the hard ceiling.
  */
-export type DiskStopReason = 'cap' | 'grace-ended' | 'ceiling';
+export type { DiskStopReason };
 
 /** A node stopped by the watchdog, measured once nothing in it writes any more. */
 export interface DiskStopped {

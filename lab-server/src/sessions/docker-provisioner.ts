@@ -2,9 +2,9 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { attachLabServices, detachLabServices } from '../infra/lab-services.ts';
+import { LABEL_NODE, LABEL_ROLE, LABEL_SESSION, sessionLabels } from '../protocol/labels.ts';
 import { type Cidr, contains, formatCidr, type HostRoute, parseCidr } from '../util/ipv4.ts';
 import { waitFor } from '../util/wait-for.ts';
-import { LABEL_NODE, LABEL_ROLE, LABEL_SESSION, sessionLabels } from './labels.ts';
 import type { NodeDisks } from './node-disks.ts';
 import { freeSubnet, RANGE_CANDIDATES } from './sandbox-range.ts';
 

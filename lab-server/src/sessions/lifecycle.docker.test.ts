@@ -2,12 +2,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { labDocker } from '../../testing/lab-docker.ts';
+import { LabClient, startTestLab } from '../../testing/test-lab.ts';
 import { loadConfig } from '../config.ts';
-import { LABEL_LAB, LABEL_ROLE } from '../images/labels.ts';
-import { labDocker } from '../testing/lab-docker.ts';
-import { LabClient, startTestLab } from '../testing/test-lab.ts';
+import { LABEL_LAB, LABEL_ROLE, LABEL_SESSION } from '../protocol/labels.ts';
 import { waitFor } from '../util/wait-for.ts';
-import { LABEL_SESSION } from './labels.ts';
 
 const sessionObjects = async (id: string) => {
   const docker = labDocker();

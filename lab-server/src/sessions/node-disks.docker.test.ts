@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { LabClient, startTestLab } from '../../testing/test-lab.ts';
 import { loadConfig } from '../config.ts';
-import { LabClient, startTestLab } from '../testing/test-lab.ts';
 import { mountPoints } from '../util/mounts.ts';
 import { waitFor } from '../util/wait-for.ts';
 

@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import { bridgeInterface } from '../engine/engine-bridges.ts';
 import { NoSessionSubnet } from '../errors/catalog.ts';
 import { LabError } from '../errors/lab-error.ts';
-import { LABEL_ROLE } from '../images/labels.ts';
+import { LABEL_ROLE } from '../protocol/labels.ts';
 import {
   type Cidr,
   contains,

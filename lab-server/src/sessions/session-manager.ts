@@ -11,6 +11,9 @@ import {
 } from '../errors/catalog.ts';
 import { LabError } from '../errors/lab-error.ts';
 import type { NodeView, PublishedPort, SessionView } from '../protocol/api.ts';
+import { LABEL_NODE, LABEL_SESSION } from '../protocol/labels.ts';
+import { nodeName } from '../protocol/names.ts';
+import { TEMPLATES, type Template } from '../protocol/templates.ts';
 import type { LabStore, NodeRecord, SessionRecord } from '../storage/lab-store.ts';
 import { formatSize } from '../util/sizes.ts';
 import { waitFor } from '../util/wait-for.ts';
@@ -25,7 +28,6 @@ import type { DockerProvisioner } from './docker-provisioner.ts';
 import { type ExecResult, execInContainer, isNotRunningError } from './node-exec.ts';
 import type { SessionEvents } from './session-events.ts';
 import { forgetNode, formSwarm, joinAsWorker, type SwarmMember } from './swarm.ts';
-import { nodeName, TEMPLATES, type Template } from './templates.ts';
 
 export interface SessionLimits {
   /** Sandboxes running at once on this lab. */
@@ -655,7 +657,7 @@ export class SessionManager {
   /** Node up/down events, read from the engine itself. */
   async #watchEngine(): Promise<void> {
     const stream = (await this.#provisioner.docker.getEvents({
-      filters: { type: ['container'], label: ['org.dockside.session'], event: ['start', 'die', 'oom'] },
+      filters: { type: ['container'], label: [LABEL_SESSION], event: ['start', 'die', 'oom'] },
     })) as NodeJS.ReadableStream;
     this.#engineEvents = stream;
     let partial = '';
@@ -671,8 +673,8 @@ export class SessionManager {
             status: string;
             Actor: { Attributes: Record<string, string> };
           };
-          const session = e.Actor.Attributes['org.dockside.session'];
-          const node = e.Actor.Attributes['org.dockside.node'];
+          const session = e.Actor.Attributes[LABEL_SESSION];
+          const node = e.Actor.Attributes[LABEL_NODE];
           if (!session || !node || !this.#sessions.has(session)) continue;
           const type = e.status === 'start' ? 'node-up' : e.status === 'oom' ? 'node-oom' : 'node-down';
           const exitCode = e.Actor.Attributes.exitCode;

@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
+import { execIn, TestResources, uniqueName } from '../../testing/lab-docker.ts';
+import { TerminalClient } from '../../testing/terminal-client.ts';
 import { FrameCode, type TerminalStatus } from '../protocol/terminal-frames.ts';
-import { execIn, TestResources, uniqueName } from '../testing/lab-docker.ts';
-import { TerminalClient } from '../testing/terminal-client.ts';
 import { waitFor } from '../util/wait-for.ts';
 import { TerminalHub, type TerminalHubOptions, type TerminalLogger } from './terminal-hub.ts';
 

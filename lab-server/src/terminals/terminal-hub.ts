@@ -5,7 +5,13 @@ import type Docker from 'dockerode';
 import type WebSocket from 'ws';
 import { z } from 'zod';
 import { type ErrorDefinition, isLabError, LabError } from '../errors/lab-error.ts';
-import { FrameCode, TERMINAL_LIMITS, type TerminalStatus } from '../protocol/terminal-frames.ts';
+import {
+  decodeFrame,
+  encodeFrame,
+  FrameCode,
+  TERMINAL_LIMITS,
+  type TerminalStatus,
+} from '../protocol/terminal-frames.ts';
 import { waitFor } from '../util/wait-for.ts';
 import { OutputBudget } from './output-budget.ts';
 import { ReplayBuffer } from './replay-buffer.ts';
@@ -140,14 +146,6 @@ const ResizeFrame = z.object({ cols: z.number(), rows: z.number() });
 const ACK = /^\d{1,15}$/;
 
 const clamp = (n: number, min: number, max: number) => Math.min(max, Math.max(min, Math.round(n)));
-
-function frame(code: number, payload: Buffer | string): Buffer {
-  const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
-  const out = Buffer.allocUnsafe(body.length + 1);
-  out[0] = code;
-  body.copy(out, 1);
-  return out;
-}
 
 function toBuffer(data: WebSocket.RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
@@ -439,7 +437,7 @@ export class TerminalHub {
 
   #send(s: Shell, ws: WebSocket, data: Buffer): void {
     // The callback runs once the frame has left for the network: the socket's queue shrank.
-    ws.send(frame(FrameCode.Output, data), () => this.#maybeResume(s));
+    ws.send(encodeFrame(FrameCode.Output, data), () => this.#maybeResume(s));
     this.#bytesOut += data.length;
     s.unacked += data.length;
     if (!s.paused && (s.unacked > this.#high || ws.bufferedAmount > this.#high)) {
@@ -458,8 +456,8 @@ export class TerminalHub {
   }
 
   #onFrame(s: Shell, data: Buffer): void {
-    const code = data[0];
-    const payload = data.subarray(1);
+    const { code, payload: bytes } = decodeFrame(data);
+    const payload = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     s.lastUsed = Date.now();
     switch (code) {
       case FrameCode.Input: {
@@ -536,7 +534,7 @@ export class TerminalHub {
   }
 
   #status(ws: WebSocket | undefined, status: TerminalStatus): void {
-    if (ws && ws.readyState === OPEN) ws.send(frame(FrameCode.Status, JSON.stringify(status)));
+    if (ws && ws.readyState === OPEN) ws.send(encodeFrame(FrameCode.Status, JSON.stringify(status)));
   }
 
   #close(ws: WebSocket, code: number, reason: string): void {

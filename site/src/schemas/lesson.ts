@@ -4,13 +4,10 @@
  * show it; a wrong field fails `astro build` with the file and the field named.
  */
 import { z } from 'astro/zod';
-import { TEMPLATE_NAMES, TEMPLATES } from '../../../lab-server/src/sessions/templates.ts';
+// The same shapes the lab server accepts (protocol/api.ts): one definition for both.
+import { EXERCISE_ID, LESSON_ID, NODE_NAME } from '../../../lab-server/src/protocol/names.ts';
+import { TEMPLATE_NAMES, TEMPLATES } from '../../../lab-server/src/protocol/templates.ts';
 import { TRACK_IDS } from '../data/tracks.ts';
-
-/** The same shapes the lab server accepts for a check request (CheckRequest in protocol/api.ts). */
-const LESSON_ID = /^[a-z0-9][a-z0-9/_-]{0,120}$/;
-const EXERCISE_ID = /^[a-z0-9][a-z0-9_-]{0,60}$/;
-const NODE_NAME = /^node[1-9]\d?$/;
 
 const REQUIRED = ['summary', 'track', 'order', 'duration', 'level'] as const;
 const FIELD_HELP: Record<(typeof REQUIRED)[number], string> = {

@@ -14,6 +14,8 @@ import type {
   SessionView,
   WatchResponse,
 } from '../../../../lab-server/src/protocol/api.ts';
+import type { Health } from '../../../../lab-server/src/protocol/health.ts';
+import { ROUTES, route } from '../../../../lab-server/src/protocol/routes.ts';
 
 export type {
   CheckEventData,
@@ -103,26 +105,15 @@ async function request<T>(method: string, path: string, options: RequestOptions 
   return json as T;
 }
 
-const session = (id: string) => `/api/sessions/${encodeURIComponent(id)}`;
-const node = (id: string, name: string) => `${session(id)}/nodes/${encodeURIComponent(name)}`;
-
-/** What GET /api/health reports (see lab-server/src/http/health.ts). */
-export interface LabHealth {
-  status: 'starting' | 'ready' | 'recovering' | 'failed';
-  detail?: string;
-  engine?: { version: string; owned: boolean };
-  images: { name: string; tag: string; role: string; publish: string[] }[];
-  ipvs: boolean;
-  /** The security profile in force and what it promises (docs/security.md). */
-  security?: { name: string; promises: string[]; notPromised: string[] };
-}
+/** What GET /api/health reports. */
+export type LabHealth = Health;
 
 export const labApi = {
   /** /api/health answers 503 with the same JSON while the lab starts or after it failed. */
   async health(): Promise<LabHealth> {
     let response: Response;
     try {
-      response = await fetch('/api/health', { cache: 'no-store', signal: AbortSignal.timeout(8000) });
+      response = await fetch(ROUTES.health, { cache: 'no-store', signal: AbortSignal.timeout(8000) });
     } catch {
       throw new LabApiError(0, {}, 'The lab server does not answer.');
     }
@@ -135,28 +126,28 @@ export const labApi = {
     );
   },
   createSession: (template: string) =>
-    request<SessionView>('POST', '/api/sessions', { body: { template, wait: false } }),
-  getSession: (id: string) => request<SessionView>('GET', session(id), { timeoutMs: 15_000 }),
-  listSessions: () => request<SessionView[]>('GET', '/api/sessions'),
-  deleteSession: (id: string) => request<void>('DELETE', session(id), { timeoutMs: 60_000 }),
-  extend: (id: string) => request<SessionView>('POST', `${session(id)}/extend`),
-  addNode: (id: string) => request<NodeView>('POST', `${session(id)}/nodes`, { timeoutMs: 120_000 }),
+    request<SessionView>('POST', ROUTES.sessions, { body: { template, wait: false } }),
+  getSession: (id: string) => request<SessionView>('GET', route('session', { id }), { timeoutMs: 15_000 }),
+  listSessions: () => request<SessionView[]>('GET', ROUTES.sessions),
+  deleteSession: (id: string) => request<void>('DELETE', route('session', { id }), { timeoutMs: 60_000 }),
+  extend: (id: string) => request<SessionView>('POST', route('extend', { id })),
+  addNode: (id: string) => request<NodeView>('POST', route('nodes', { id }), { timeoutMs: 120_000 }),
   restartNode: (id: string, name: string) =>
-    request<NodeView>('POST', `${node(id, name)}/restart`, { timeoutMs: 120_000 }),
-  killNode: (id: string, name: string) => request<NodeView>('POST', `${node(id, name)}/kill`),
+    request<NodeView>('POST', route('restartNode', { id, node: name }), { timeoutMs: 120_000 }),
+  killNode: (id: string, name: string) => request<NodeView>('POST', route('killNode', { id, node: name })),
   exec: (id: string, name: string, body: { argv: string[]; stdin?: string; timeoutMs?: number }) =>
-    request<ExecResponse>('POST', `${node(id, name)}/exec`, {
+    request<ExecResponse>('POST', route('exec', { id, node: name }), {
       body,
       timeoutMs: (body.timeoutMs ?? 10_000) + 5000,
     }),
   check: (id: string, lesson: string, exercise: string) =>
-    request<CheckResponse>('POST', `${session(id)}/checks`, {
+    request<CheckResponse>('POST', route('checks', { id }), {
       body: { lesson, exercise },
       timeoutMs: 30_000,
     }),
   watch: (id: string, lesson: string | null) =>
-    request<WatchResponse>('POST', `${session(id)}/watch`, { body: { lesson } }),
-  progress: () => request<ProgressEntry[]>('GET', '/api/progress', { timeoutMs: 8000 }),
+    request<WatchResponse>('POST', route('watch', { id }), { body: { lesson } }),
+  progress: () => request<ProgressEntry[]>('GET', ROUTES.progress, { timeoutMs: 8000 }),
 };
 
 /** ws:// or wss:// URL of a path on this origin. */

@@ -4,6 +4,8 @@
  * in localStorage so a reload finds the same sandbox, follows its events over a WebSocket (with GET
  * polling as a fallback), and says clearly when it ended.
  */
+
+import { route } from '../../../../lab-server/src/protocol/routes.ts';
 import {
   type CheckResponse,
   type ExecResponse,
@@ -246,7 +248,7 @@ export class LabSession extends EventTarget {
   #connectEvents(): void {
     const id = this.sessionId;
     if (!id || this.#events) return;
-    const ws = new WebSocket(socketUrl(`/api/sessions/${id}/events?after=${this.#lastEventId}`));
+    const ws = new WebSocket(socketUrl(route('events', { id }, { after: this.#lastEventId })));
     this.#events = ws;
     let opened = false;
     ws.onopen = () => {

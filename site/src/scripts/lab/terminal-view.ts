@@ -15,7 +15,10 @@ import { SearchAddon } from '@xterm/addon-search';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import { type ITheme, Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
+import { route } from '../../../../lab-server/src/protocol/routes.ts';
 import {
+  decodeFrame,
+  encodeFrame,
   FrameCode,
   TERMINAL_LIMITS,
   type TerminalStatus,
@@ -52,13 +55,6 @@ const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-function frame(code: number, payload: Uint8Array): Uint8Array {
-  const bytes = new Uint8Array(payload.length + 1);
-  bytes[0] = code;
-  bytes.set(payload, 1);
-  return bytes;
-}
 
 /** The terminal's colours, from CSS custom properties the site defines for its light and dark themes. */
 export function readTheme(element: Element): ITheme {
@@ -261,29 +257,26 @@ export class TerminalView {
   #connect(): void {
     const { sessionId, node, tab } = this.#options;
     this.#setState({ kind: 'connecting' });
-    const ws = new WebSocket(
-      socketUrl(`/api/sessions/${sessionId}/nodes/${node}/terminal?tab=${encodeURIComponent(tab)}`),
-    );
+    const ws = new WebSocket(socketUrl(route('terminal', { id: sessionId, node }, { tab })));
     ws.binaryType = 'arraybuffer';
     this.#ws = ws;
     ws.onopen = () => {
       if (this.#ws !== ws) return;
       this.#sendResize(this.#term.cols, this.#term.rows);
-      for (const bytes of this.#pending.splice(0)) ws.send(frame(FrameCode.Input, bytes));
+      for (const bytes of this.#pending.splice(0)) ws.send(encodeFrame(FrameCode.Input, bytes));
     };
     ws.onmessage = (message) => {
       if (this.#ws !== ws || !(message.data instanceof ArrayBuffer)) return;
-      const data = new Uint8Array(message.data);
-      const payload = data.subarray(1);
-      if (data[0] === FrameCode.Output) {
+      const { code, payload } = decodeFrame(new Uint8Array(message.data));
+      if (code === FrameCode.Output) {
         const length = payload.length;
         // Acknowledge once xterm has really drawn it: that is the flow control.
         this.#term.write(payload, () => {
           if (this.#ws === ws && ws.readyState === WebSocket.OPEN) {
-            ws.send(frame(FrameCode.Ack, encoder.encode(String(length))));
+            ws.send(encodeFrame(FrameCode.Ack, String(length)));
           }
         });
-      } else if (data[0] === FrameCode.Status) {
+      } else if (code === FrameCode.Status) {
         this.#onStatus(JSON.parse(decoder.decode(payload)) as TerminalStatus);
       }
     };
@@ -343,7 +336,7 @@ export class TerminalView {
   #send(code: number, payload: Uint8Array): void {
     const ws = this.#ws;
     if (ws && ws.readyState === WebSocket.OPEN) {
-      ws.send(frame(code, payload));
+      ws.send(encodeFrame(code, payload));
     } else if (code === FrameCode.Input) {
       const queued = this.#pending.reduce((n, b) => n + b.length, 0);
       if (queued + payload.length <= TERMINAL_LIMITS.maxInputBytes) this.#pending.push(payload.slice());
@@ -353,7 +346,7 @@ export class TerminalView {
   #sendResize(cols: number, rows: number): void {
     const ws = this.#ws;
     if (!ws || ws.readyState !== WebSocket.OPEN) return;
-    ws.send(frame(FrameCode.Resize, encoder.encode(JSON.stringify({ cols, rows }))));
+    ws.send(encodeFrame(FrameCode.Resize, JSON.stringify({ cols, rows })));
   }
 
   #setState(state: TerminalState): void {

@@ -7,11 +7,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, repoRoot } from '../config.ts';
-import { startLab } from '../lab.ts';
+import { readLessons } from '../src/checks/lesson-catalog.ts';
+import { loadConfig, repoRoot } from '../src/config.ts';
+import { startLab } from '../src/lab.ts';
 import { LabClient } from '../testing/lab-client.ts';
 import { TerminalClient } from '../testing/terminal-client.ts';
-import { readLessons } from './lesson-catalog.ts';
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -9,12 +9,12 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../config.ts';
-import { startLab } from '../lab.ts';
-import { LABEL_SESSION } from '../sessions/labels.ts';
+import { loadConfig } from '../src/config.ts';
+import { startLab } from '../src/lab.ts';
+import { LABEL_SESSION } from '../src/protocol/labels.ts';
+import { waitFor } from '../src/util/wait-for.ts';
 import { LabClient } from '../testing/lab-client.ts';
 import { TerminalClient } from '../testing/terminal-client.ts';
-import { waitFor } from '../util/wait-for.ts';
 
 const LEARNERS = Number(process.env.DOCKSIDE_LOAD_LEARNERS ?? 30);
 const log = (line: string) => process.stdout.write(`${line}\n`);

@@ -6,8 +6,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../config.ts';
-import { startLab } from '../lab.ts';
+import { loadConfig } from '../src/config.ts';
+import { startLab } from '../src/lab.ts';
 import { LabClient } from '../testing/lab-client.ts';
 import { TerminalClient } from '../testing/terminal-client.ts';
 

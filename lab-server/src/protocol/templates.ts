@@ -29,6 +29,3 @@ export const TEMPLATES: Record<string, Template> = {
 };
 
 export const TEMPLATE_NAMES = Object.keys(TEMPLATES) as [string, ...string[]];
-
-/** Node names are node1, node2, ...: the hostname, the prompt and the tab label. */
-export const nodeName = (index: number) => `node${index + 1}`;

@@ -1,8 +1,6 @@
 import Docker from 'dockerode';
 import { inject } from 'vitest';
-import { LABEL_LAB } from '../images/labels.ts';
-
-export const LABEL_TEST = 'org.dockside.test';
+import { LABEL_LAB, LABEL_TEST } from '../src/protocol/labels.ts';
 
 /** A client on the lab engine the global set-up prepared. */
 export function labDocker(): Docker {

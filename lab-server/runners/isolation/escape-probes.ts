@@ -3,8 +3,9 @@
  * run for real from a node and from a privileged container started inside that node, with a positive
  * control wherever a failure could otherwise mean a broken probe rather than a kept promise.
  */
-import { waitFor } from '../util/wait-for.ts';
-import type { PromiseId } from './promises.ts';
+
+import type { PromiseId } from '../../src/security/promises.ts';
+import { waitFor } from '../../src/util/wait-for.ts';
 
 export interface ExecResult {
   exitCode: number;

@@ -1,6 +1,6 @@
 import type WebSocket from 'ws';
-import { FrameCode, type TerminalStatus } from '../protocol/terminal-frames.ts';
-import { waitFor } from '../util/wait-for.ts';
+import { decodeFrame, encodeFrame, FrameCode, type TerminalStatus } from '../src/protocol/terminal-frames.ts';
+import { waitFor } from '../src/util/wait-for.ts';
 
 /**
  * A terminal as the browser drives it, for tests: keeps the screen's text, acknowledges output it has
@@ -8,6 +8,8 @@ import { waitFor } from '../util/wait-for.ts';
  */
 export class TerminalClient {
   readonly ws: WebSocket;
+  /** Output arrives in frames that may split a character: one decoder, streaming. */
+  readonly #output = new TextDecoder();
   output = '';
   statuses: TerminalStatus[] = [];
   /** When false, output is not acknowledged (a slow or frozen browser). */
@@ -17,14 +19,12 @@ export class TerminalClient {
   constructor(ws: WebSocket) {
     this.ws = ws;
     ws.on('message', (data: Buffer) => {
-      const code = data[0];
-      const payload = data.subarray(1);
+      const { code, payload } = decodeFrame(data);
       if (code === FrameCode.Output) {
-        this.output += payload.toString('utf8');
-        if (this.acknowledge)
-          ws.send(Buffer.concat([Buffer.from([FrameCode.Ack]), Buffer.from(String(payload.length))]));
+        this.output += this.#output.decode(payload, { stream: true });
+        if (this.acknowledge) ws.send(encodeFrame(FrameCode.Ack, String(payload.length)));
       } else if (code === FrameCode.Status) {
-        this.statuses.push(JSON.parse(payload.toString('utf8')) as TerminalStatus);
+        this.statuses.push(JSON.parse(new TextDecoder().decode(payload)) as TerminalStatus);
       }
     });
     this.#closed = new Promise((resolve) => ws.on('close', (code) => resolve(code)));
@@ -40,13 +40,11 @@ export class TerminalClient {
   }
 
   type(text: string): void {
-    this.ws.send(Buffer.concat([Buffer.from([FrameCode.Input]), Buffer.from(text, 'utf8')]));
+    this.ws.send(encodeFrame(FrameCode.Input, text));
   }
 
   resize(cols: number, rows: number): void {
-    this.ws.send(
-      Buffer.concat([Buffer.from([FrameCode.Resize]), Buffer.from(JSON.stringify({ cols, rows }))]),
-    );
+    this.ws.send(encodeFrame(FrameCode.Resize, JSON.stringify({ cols, rows })));
   }
 
   /** The next output frame, resolved the moment it arrives (latency measurements: no polling). */
@@ -57,10 +55,11 @@ export class TerminalClient {
         reject(new Error(`no terminal output within ${timeoutMs} ms`));
       }, timeoutMs);
       const onMessage = (data: Buffer) => {
-        if (data[0] !== FrameCode.Output) return;
+        const { code, payload } = decodeFrame(data);
+        if (code !== FrameCode.Output) return;
         clearTimeout(timer);
         this.ws.off('message', onMessage);
-        resolve(data.subarray(1));
+        resolve(Buffer.from(payload));
       };
       this.ws.on('message', onMessage);
     });

@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { type LabConfig, loadConfig } from '../config.ts';
-import { type Lab, startLab } from '../lab.ts';
+import { type LabConfig, loadConfig } from '../src/config.ts';
+import { type Lab, startLab } from '../src/lab.ts';
 
 /**
  * The whole lab server, in this process, on the real engine the global set-up prepared: real HTTP on

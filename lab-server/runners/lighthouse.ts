@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse, { desktopConfig, type Flags } from 'lighthouse';
-import { loadConfig } from '../config.ts';
-import { startLab } from '../lab.ts';
+import { loadConfig } from '../src/config.ts';
+import { startLab } from '../src/lab.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../testing/chromium.ts';
 
 const log = (line: string) => process.stderr.write(`lighthouse: ${line}\n`);

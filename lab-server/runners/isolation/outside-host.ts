@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { runCommand } from '../util/run-command.ts';
-import { waitFor } from '../util/wait-for.ts';
+import { runCommand } from '../../src/util/run-command.ts';
+import { waitFor } from '../../src/util/wait-for.ts';
 
 /**
  * A stand-in for "outside" that never leaves this machine: a network namespace of the suite's own,

@@ -1,8 +1,8 @@
 import type { TestProject } from 'vitest/node';
-import { loadConfig } from '../config.ts';
-import { connectLabEngine, type LabEngine } from '../engine/lab-engine.ts';
-import { prepareLab } from '../infra/prepare-lab.ts';
-import { removeFirewall } from '../security/firewall.ts';
+import { loadConfig } from '../src/config.ts';
+import { connectLabEngine, type LabEngine } from '../src/engine/lab-engine.ts';
+import { prepareLab } from '../src/infra/prepare-lab.ts';
+import { removeFirewall } from '../src/security/firewall.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,0 +1,22 @@
+/**
+ * The Docker labels the lab puts on what it creates, so it finds (and cleans) its own things on any
+ * engine. Part of the protocol: tools and tests that read an engine look for the same names.
+ */
+export const LABEL_LAB = 'org.dockside.lab';
+/** On images: a digest of the recipe and its parents' digests (a changed recipe rebuilds). */
+export const LABEL_RECIPE = 'org.dockside.recipe';
+/** What a container, network or image is to the lab: node, session-network, service, ... */
+export const LABEL_ROLE = 'org.dockside.role';
+export const LABEL_SESSION = 'org.dockside.session';
+export const LABEL_NODE = 'org.dockside.node';
+/** On service containers: a digest of their configuration (a changed one is recreated). */
+export const LABEL_CONFIG = 'org.dockside.config';
+/** On volumes: a random value set at creation (work recorded against a volume is redone when it is new). */
+export const LABEL_GENERATION = 'org.dockside.generation';
+/** On what a test makes: the test process, so a crashed run's leftovers can be found. */
+export const LABEL_TEST = 'org.dockside.test';
+
+/** Labels on everything a session owns: the reaper and the reconciler find sandboxes by them. */
+export function sessionLabels(sessionId: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { [LABEL_LAB]: 'dockside', [LABEL_SESSION]: sessionId, ...extra };
+}
