@@ -16,7 +16,10 @@ function start(
     const tsx = join(repoRoot, 'node_modules', '.bin', 'tsx');
     const command = [...wrap, tsx, join(repoRoot, 'lab-server', 'src', 'main.ts')];
     const [file, args] = [command[0] as string, command.slice(1)];
-    const child = spawn(file, args, { env: { ...process.env, DOCKER_HOST: '', ...env }, cwd: repoRoot });
+    const child = spawn(file, args, {
+      env: { ...process.env, DOCKER_HOST: '', LANG: 'C.UTF-8', ...env },
+      cwd: repoRoot,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {

@@ -4,7 +4,7 @@
  */
 import { loadConfig } from './config.ts';
 import { DiskFull } from './errors/catalog.ts';
-import { isLabError, LabError } from './errors/lab-error.ts';
+import { isLabError, LabError, pickLanguage } from './errors/lab-error.ts';
 import { startLab } from './lab.ts';
 
 const t0 = Date.now();
@@ -15,7 +15,11 @@ const say = (line: string) => {
 
 /** One line for the person at the terminal: what happened and what to do. */
 function explain(err: unknown): string {
-  if (isLabError(err)) return err.toLine();
+  if (isLabError(err)) {
+    // The operator's own language, from the locale (LANG=fr_FR.UTF-8 reads French).
+    const { message, hint } = err.text(pickLanguage(process.env.LANG?.split('.')[0]?.replace('_', '-')));
+    return `${message} ${hint}`.trim();
+  }
   const e = err as NodeJS.ErrnoException;
   if (e?.code === 'ENOSPC' || /no space left on device/i.test(e?.message ?? '')) {
     return new LabError(DiskFull, { path: loadConfig().stateDir, freeMiB: 0, needMiB: 1024 }).toLine();

@@ -1,5 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import { OriginNotAllowed } from '../errors/http-errors.ts';
+import { LabError } from '../errors/lab-error.ts';
+import { requestLanguage } from './language.ts';
 
 /**
  * Which browser origins may call the API. The lab's own pages always may; other origins only when
@@ -61,11 +64,13 @@ export function originGuard(app: FastifyInstance, policy: OriginPolicy): void {
   app.addHook('onRequest', async (request, reply) => {
     if (reply.sent || !request.url.startsWith('/api/')) return; // Sent: a preview, proxied already.
     if (!policy.allows(request.raw)) {
-      return reply.status(403).send({
-        error: 'OriginNotAllowed',
-        message: `The lab's API does not answer pages from ${request.headers.origin}.`,
-        hint: 'Open the lesson from the lab itself, or list that origin exactly in DOCKSIDE_ALLOWED_ORIGINS.',
-      });
+      return reply
+        .status(403)
+        .send(
+          new LabError(OriginNotAllowed, { origin: String(request.headers.origin) }).body(
+            requestLanguage(request.raw),
+          ),
+        );
     }
     const origin = policy.crossOrigin(request.raw);
     if (!origin) return;

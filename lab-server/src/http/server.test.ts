@@ -49,11 +49,11 @@ describe('the metrics endpoint', () => {
 });
 
 describe('requests the API cannot read', () => {
-  const post = (app: Awaited<ReturnType<typeof server>>, payload: string) =>
+  const post = (app: Awaited<ReturnType<typeof server>>, payload: string, lang?: string) =>
     app.inject({
       method: 'POST',
       url: '/api/sessions',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(lang ? { 'accept-language': lang } : {}) },
       payload,
     });
 
@@ -69,7 +69,26 @@ describe('requests the API cannot read', () => {
     const app = await server();
     const r = await post(app, JSON.stringify({ template: 'single', pad: 'x'.repeat(2 * 1024 * 1024) }));
     expect(r.statusCode).toBe(413);
-    expect(r.json().message).toMatch(/too large/i);
-    expect(r.json().hint).toMatch(/^Send at most 1088 KiB in one request/);
+    expect(r.json().error).toBe('BodyTooLarge');
+    expect(r.json().message).toMatch(/too large: one request may carry at most 1088 KiB/);
+    expect(r.json().hint).toMatch(/^Split larger input/);
+  });
+
+  it('answers in French to a French page, in English by default', async () => {
+    const app = await server();
+    const fr = await post(app, '{"template": ', 'fr-FR,fr;q=0.9,en;q=0.5');
+    expect(fr.json()).toMatchObject({
+      error: 'BodyNotJson',
+      message: 'Le corps de la requête n’est pas du JSON valide.',
+    });
+    const unknown = await app.inject({
+      method: 'GET',
+      url: '/api/nothing',
+      headers: { 'accept-language': 'fr' },
+    });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().message).toBe('Aucune route d’API GET /api/nothing.');
+    const en = await post(app, '{"template": ', 'de-DE');
+    expect(en.json().message).toBe('The request body is not valid JSON.');
   });
 });

@@ -3,7 +3,17 @@ import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { isLabError } from '../errors/lab-error.ts';
+import { LabStarting } from '../errors/catalog.ts';
+import {
+  BodyNotJson,
+  BodyTooLarge,
+  InternalError,
+  MetricsLocalOnly,
+  MetricsUnauthorized,
+  RequestRefused,
+  RouteNotFound,
+} from '../errors/http-errors.ts';
+import { isLabError, LabError } from '../errors/lab-error.ts';
 import type { LabMetrics } from '../metrics/lab-metrics.ts';
 import type { PreviewProxy } from '../preview/preview-proxy.ts';
 import { ROUTES } from '../protocol/routes.ts';
@@ -12,6 +22,7 @@ import type { TerminalHub } from '../terminals/terminal-hub.ts';
 import { apiRoutes, type LabRuntime } from './api-routes.ts';
 import type { HealthSource } from './health.ts';
 import { healthRoute } from './health.ts';
+import { requestLanguage } from './language.ts';
 import { OriginPolicy, originGuard } from './origins.ts';
 import { routeUpgrades } from './ws-router.ts';
 
@@ -38,13 +49,6 @@ export interface HttpServerOptions {
 /** The largest exec stdin plus its envelope. */
 const BODY_LIMIT = 1024 * 1024 + 64 * 1024;
 
-function clientErrorHint(code: string | undefined): string {
-  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return `Send at most ${BODY_LIMIT / 1024} KiB in one request (an exec's standard input included); split larger input.`;
-  }
-  return 'See docs/api.md for the request format.';
-}
-
 /** The lab's HTTP front: the built site, the API, previews, and answers that say what went wrong. */
 export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -55,25 +59,26 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   const runtime = options.runtime ?? (() => undefined);
 
   app.setErrorHandler((err, request, reply) => {
+    const lang = requestLanguage(request.raw);
     if (isLabError(err)) {
       if (err.status >= 500) request.log.warn({ err }, err.message);
-      return reply.status(err.status).send({ error: err.name, message: err.message, hint: err.hint });
+      return reply.status(err.status).send(err.body(lang));
     }
     const status = (err as { statusCode?: number }).statusCode ?? 500;
-    const code = (err as { code?: string }).code;
+    const code = (err as { code?: string }).code ?? 'unknown';
     if (status >= 500) {
       request.log.error({ err }, 'request failed');
-      return reply.status(status).send({
-        error: code ?? 'InternalError',
-        message: 'The lab server failed to answer this request; it has been logged.',
-      });
+      return reply.status(status).send(new LabError(InternalError, {}).body(lang));
     }
     // Fastify's own refusals (a body that is not JSON, or too large) say what to send instead.
-    return reply.status(status).send({
-      error: code ?? 'InvalidRequest',
-      message: (err as Error).message,
-      hint: clientErrorHint(code),
-    });
+    const refusal =
+      code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? new LabError(BodyTooLarge, { limitKiB: BODY_LIMIT / 1024 })
+        : ['FST_ERR_CTP_INVALID_JSON_BODY', 'FST_ERR_CTP_EMPTY_JSON_BODY'].includes(code) ||
+            err instanceof SyntaxError
+          ? new LabError(BodyNotJson, {})
+          : new LabError(RequestRefused, { status, code });
+    return reply.status(status).send(refusal.body(lang));
   });
 
   // Previews are recognised by their host name or /preview path before any routing or body parsing.
@@ -97,20 +102,15 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   // An admin endpoint: with a token, for whoever holds it; without one, for this machine only (a
   // workshop lab listens on 0.0.0.0, and the room has no business reading it).
   app.get(ROUTES.metrics, async (request, reply) => {
+    const lang = requestLanguage(request.raw);
     if (options.metricsToken && request.headers.authorization !== `Bearer ${options.metricsToken}`) {
-      return reply
-        .status(401)
-        .send({ error: 'Unauthorized', message: 'Send the metrics token as a bearer token.' });
+      return reply.status(401).send(new LabError(MetricsUnauthorized, {}).body(lang));
     }
     if (!options.metricsToken && !isLoopback(request.socket.remoteAddress)) {
-      return reply.status(403).send({
-        error: 'Forbidden',
-        message: 'Metrics are served to this machine only.',
-        hint: 'Set DOCKSIDE_METRICS_TOKEN and send it as a bearer token to read them from elsewhere.',
-      });
+      return reply.status(403).send(new LabError(MetricsLocalOnly, {}).body(lang));
     }
     const metrics = runtime()?.metrics;
-    if (!metrics) return reply.status(503).send({ error: 'LabStarting', message: 'The lab is starting.' });
+    if (!metrics) return reply.status(503).send(new LabError(LabStarting, { detail: 'starting' }).body(lang));
     return reply.type('text/plain; version=0.0.4').send(await metrics.text());
   });
 
@@ -124,7 +124,11 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     if (request.url.startsWith('/api/')) {
       return reply
         .status(404)
-        .send({ error: 'NotFound', message: `No API route ${request.method} ${request.url}.` });
+        .send(
+          new LabError(RouteNotFound, { method: request.method, path: request.url }).body(
+            requestLanguage(request.raw),
+          ),
+        );
     }
     if (existsSync(join(options.siteDir, '404.html')))
       return reply.status(404).type('text/html').sendFile('404.html');

@@ -1,8 +1,16 @@
-import type { IncomingMessage, Server } from 'node:http';
+import { type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
-import { isLabError } from '../errors/lab-error.ts';
+import { LabStarting, NodeNotFound, SessionNotFound } from '../errors/catalog.ts';
+import {
+  InvalidSessionId,
+  InvalidTabId,
+  SocketNotFound,
+  SocketOriginNotAllowed,
+  UpgradeFailed,
+} from '../errors/http-errors.ts';
+import { isLabError, LabError } from '../errors/lab-error.ts';
 import type { PreviewProxy } from '../preview/preview-proxy.ts';
 import { NodeName, SessionId } from '../protocol/api.ts';
 import { TAB_ID } from '../protocol/names.ts';
@@ -11,12 +19,15 @@ import { FrameCode } from '../protocol/terminal-frames.ts';
 import type { TerminalHub } from '../terminals/terminal-hub.ts';
 import type { LabRuntime } from './api-routes.ts';
 import { learnerToken } from './auth.ts';
+import { requestLanguage } from './language.ts';
 import type { OriginPolicy } from './origins.ts';
 
-function refuse(socket: Duplex, status: number, reason: string, message: string): void {
-  const body = JSON.stringify({ error: reason, message });
+/** Answers an upgrade with the catalog error, in the asker's language, and closes the socket. */
+function refuse(socket: Duplex, req: IncomingMessage, err: Pick<LabError, 'status' | 'body'>): void {
+  const body = JSON.stringify(err.body(requestLanguage(req)));
+  const status = err.status;
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }
 
@@ -37,32 +48,29 @@ export function routeUpgrades(
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     void handle(req, socket, head).catch((err) => {
       options.logger.warn({ err }, 'upgrade failed');
-      if (!socket.destroyed)
-        refuse(socket, 500, 'Internal Server Error', 'The lab server could not open this connection.');
+      if (!socket.destroyed) refuse(socket, req, new LabError(UpgradeFailed, {}));
     });
   });
 
   async function handle(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const runtime = options.runtime();
-    if (!runtime)
-      return refuse(socket, 503, 'Service Unavailable', 'The lab is starting; try again in a moment.');
+    if (!runtime) return refuse(socket, req, new LabError(LabStarting, { detail: 'starting' }));
     if (await runtime.preview.handleUpgrade(req, socket, head)) return;
 
     const url = new URL(req.url ?? '/', 'http://lab');
     const terminal = matchRoute('terminal', url.pathname);
     const events = matchRoute('events', url.pathname);
     if (!terminal && !events)
-      return refuse(socket, 404, 'Not Found', `No WebSocket endpoint at ${url.pathname}.`);
-    if (!options.origins.allows(req))
-      return refuse(socket, 403, 'Forbidden', "WebSockets are only accepted from the lab's own pages.");
+      return refuse(socket, req, new LabError(SocketNotFound, { path: url.pathname }));
+    if (!options.origins.allows(req)) return refuse(socket, req, new LabError(SocketOriginNotAllowed, {}));
 
     const id = SessionId.safeParse((terminal ?? events)?.id);
-    if (!id.success) return refuse(socket, 400, 'Bad Request', 'A session id is 32 hexadecimal characters.');
+    if (!id.success) return refuse(socket, req, new LabError(InvalidSessionId, {}));
     let record: ReturnType<typeof runtime.sessions.get>;
     try {
       record = runtime.sessions.get(id.data, learnerToken(req));
     } catch (err) {
-      return refuse(socket, 404, 'Not Found', isLabError(err) ? err.message : 'No such session.');
+      return refuse(socket, req, isLabError(err) ? err : new LabError(SessionNotFound, { id: id.data }));
     }
 
     if (events) {
@@ -83,11 +91,18 @@ export function routeUpgrades(
 
     const node = NodeName.safeParse(terminal?.node);
     if (!node.success || !record.nodes.some((n) => n.name === node.data)) {
-      return refuse(socket, 404, 'Not Found', `There is no node ${terminal?.node} in this sandbox.`);
+      return refuse(
+        socket,
+        req,
+        new LabError(NodeNotFound, {
+          session: record.id,
+          node: String(terminal?.node),
+          nodes: record.nodes.map((n) => n.name),
+        }),
+      );
     }
     const tab = url.searchParams.get('tab') ?? 'default';
-    if (!TAB_ID.test(tab))
-      return refuse(socket, 400, 'Bad Request', 'tab: up to 64 letters, digits, - or _.');
+    if (!TAB_ID.test(tab)) return refuse(socket, req, new LabError(InvalidTabId, {}));
     wss.handleUpgrade(req, socket, head, (ws) => {
       runtime.sessions.touch(record.id);
       // Typing is activity; acknowledgements of a flood's output are not.
@@ -101,6 +116,7 @@ export function routeUpgrades(
             node: node.data,
             container: runtime.sessions.container(record, node.data),
             explain: (err) => runtime.sessions.explainNodeError(record, node.data, err),
+            lang: requestLanguage(req),
           },
           tab,
           ws,

@@ -11,8 +11,7 @@ import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream';
 import type { Logger } from 'pino';
-import { isLabError, LabError } from '../errors/lab-error.ts';
-import { TOKEN_COOKIE } from '../protocol/names.ts';
+import { isLabError, LabError, pickLanguage } from '../errors/lab-error.ts';
 import {
   PreviewConnectionClosed,
   PreviewLookupFailed,
@@ -21,7 +20,8 @@ import {
   PreviewNothingListening,
   PreviewTimedOut,
   PreviewUnreachable,
-} from './preview-errors.ts';
+} from '../errors/preview-errors.ts';
+import { TOKEN_COOKIE } from '../protocol/names.ts';
 
 /** What a preview address names: a port of a node of the session the token belongs to. */
 export interface PreviewRef {
@@ -113,7 +113,7 @@ const UNREACHABLE_CODES = new Set([
 ]);
 
 /** What a refusal page is made of: any LabError. */
-type Refusal = Pick<LabError, 'name' | 'title' | 'message' | 'hint' | 'status'>;
+type Refusal = Pick<LabError, 'name' | 'title' | 'message' | 'hint' | 'status' | 'text'>;
 
 class TargetTimeout extends Error {
   readonly phase: 'connect' | 'answer';
@@ -522,7 +522,8 @@ export class PreviewProxy {
   }
 
   #refuse(req: IncomingMessage, res: ServerResponse, err: Refusal): void {
-    const page = renderPage(err, req.headers.accept);
+    const lang = pickLanguage(req.headers['accept-language']);
+    const page = renderPage({ ...err.text(lang), lang }, req.headers.accept);
     res.writeHead(err.status, {
       'content-type': page.type,
       'content-length': Buffer.byteLength(page.body),
@@ -533,7 +534,8 @@ export class PreviewProxy {
   }
 
   #refuseSocket(req: IncomingMessage, socket: Duplex, err: Refusal): void {
-    const page = renderPage(err, req.headers.accept);
+    const lang = pickLanguage(req.headers['accept-language']);
+    const page = renderPage({ ...err.text(lang), lang }, req.headers.accept);
     socket.end(
       `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? 'Error'}\r\n` +
         `Content-Type: ${page.type}\r\nContent-Length: ${Buffer.byteLength(page.body)}\r\n` +
@@ -644,14 +646,14 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
 
 /** A short page for a refusal: HTML for browsers, plain text for curl and scripts. */
 export function renderPage(
-  err: { title: string; message: string; hint: string },
+  err: { title: string; message: string; hint: string; lang?: string },
   accept: string | undefined,
 ): { type: string; body: string } {
   if (!accept?.includes('text/html')) {
     return { type: 'text/plain; charset=utf-8', body: `${err.title}\n${err.message}\n${err.hint}\n` };
   }
   const body =
-    '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">' +
+    `<!doctype html>\n<html lang="${err.lang ?? 'en'}"><head><meta charset="utf-8">` +
     '<meta name="viewport" content="width=device-width, initial-scale=1">' +
     `<title>${escapeHtml(err.title)} · Dockside preview</title>` +
     '<style>body{font:1.05rem/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#222}' +

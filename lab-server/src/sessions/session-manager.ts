@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
   CapacityReached,
+  type DownReason,
   NodeDown,
   NodeLimitReached,
   NodeNotFound,
@@ -95,7 +96,7 @@ export class SessionManager {
   /** Nodes stopped through the lab (kill, disk watchdog), which an engine recovery leaves down. */
   readonly #stoppedOnPurpose = new Set<string>();
   /** Why each stopped node stopped (by container id), for whoever races the stop (NodeDown). */
-  readonly #downReasons = new Map<string, string>();
+  readonly #downReasons = new Map<string, DownReason>();
   #terminals: TerminalCloser | undefined;
   #sweeper: NodeJS.Timeout | undefined;
   #engineEvents: NodeJS.ReadableStream | undefined;
@@ -379,7 +380,7 @@ export class SessionManager {
   async killNode(
     record: SessionRecord,
     name: string,
-    reason = 'it was stopped abruptly on request',
+    reason: DownReason = { kind: 'killed' },
   ): Promise<void> {
     await this.#serial(record.id, async () => {
       const container = this.container(record, name);
@@ -410,7 +411,7 @@ export class SessionManager {
       stop: async (target, reason) => {
         const record = sessionOf(target);
         if (!record) return;
-        await this.killNode(record, target.node, diskStopReason(reason));
+        await this.killNode(record, target.node, { kind: 'disk', stop: reason });
         // Signalled is not stopped: the watchdog measures once nothing in the node can write.
         const container = this.#provisioner.docker.getContainer(target.containerId);
         await waitFor(async () => !(await container.inspect().catch(() => undefined))?.State.Running, {
@@ -423,7 +424,12 @@ export class SessionManager {
         const record = sessionOf(target);
         if (!record) return;
         const message = diskStopMessage(target.node, found);
-        this.#downReasons.set(target.containerId, message);
+        this.#downReasons.set(target.containerId, {
+          kind: 'disk',
+          stop: found.reason,
+          usedBytes: found.usedBytes,
+          capBytes: found.capBytes,
+        });
         await this.#events.publish(record.id, 'node-disk-full', { node: target.node, ...found, message });
       },
       warn: async (target, warning) => {
@@ -477,7 +483,7 @@ export class SessionManager {
 
   #nodeDown(name: string, containerId: string, state: string, cause?: unknown): Error {
     const reason = this.#downReasons.get(containerId);
-    return new LabError(NodeDown, { node: name, state, ...(reason ? { reason } : {}) }, { cause });
+    return new LabError(NodeDown, { node: name, state, ...(reason ? { why: reason } : {}) }, { cause });
   }
 
   async exec(
@@ -701,9 +707,12 @@ export class SessionManager {
   /** Keeps why a node stopped when the lab did not stop it (a NodeDown says it), and forgets it on start. */
   #noteNodeEvent(containerId: string, status: string, exitCode: string | undefined): void {
     if (status === 'start') this.#downReasons.delete(containerId);
-    else if (status === 'oom') this.#downReasons.set(containerId, 'it ran out of memory');
+    else if (status === 'oom') this.#downReasons.set(containerId, { kind: 'oom' });
     else if (!this.#downReasons.has(containerId))
-      this.#downReasons.set(containerId, `it stopped${exitCode ? ` (exit code ${exitCode})` : ''}`);
+      this.#downReasons.set(containerId, {
+        kind: 'exited',
+        ...(exitCode ? { exitCode: Number(exitCode) } : {}),
+      });
   }
 
   /** Closes the engine's event stream on purpose (its end then signals no outage). */
@@ -783,13 +792,6 @@ export class SessionManager {
     );
     return next;
   }
-}
-
-/** Why the watchdog stops a node, for whoever races the stop (refined once it is measured). */
-function diskStopReason(reason: DiskStopReason): string {
-  if (reason === 'ceiling') return 'it kept writing during its grace window, past its disk ceiling';
-  if (reason === 'grace-ended') return 'its own files were still over their cap when its grace window ended';
-  return 'its own files (outside /var/lib/docker) passed their cap';
 }
 
 function diskStopMessage(node: string, found: DiskStopped): string {

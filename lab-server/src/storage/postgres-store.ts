@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { isLabError, LabError } from '../errors/lab-error.ts';
+import { StoreSchemaTooNew, StoreUnreachable } from '../errors/store-errors.ts';
 import type { LabEvent, LabStore, ProgressRecord, SessionRecord } from './lab-store.ts';
 import {
   eventPage,
@@ -10,7 +11,6 @@ import {
   toProgress,
   toSession,
 } from './rows.ts';
-import { StoreSchemaTooNew, StoreUnreachable } from './store-errors.ts';
 
 /**
  * Schema steps: entry i takes a database from version i to version i + 1. Append, never edit. Tables

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import sqlite from 'node-sqlite3-wasm';
 import { LabError } from '../errors/lab-error.ts';
+import { StoreInUse, StoreSchemaTooNew } from '../errors/store-errors.ts';
 import type { LabEvent, LabStore, ProgressRecord, SessionRecord } from './lab-store.ts';
 import {
   eventPage,
@@ -13,7 +14,6 @@ import {
   toProgress,
   toSession,
 } from './rows.ts';
-import { StoreInUse, StoreSchemaTooNew } from './store-errors.ts';
 
 /**
  * Schema steps: entry i takes a database from version i to version i + 1. Append, never edit: files

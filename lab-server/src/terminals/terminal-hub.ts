@@ -4,7 +4,16 @@ import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import type WebSocket from 'ws';
 import { z } from 'zod';
-import { type ErrorDefinition, isLabError, LabError } from '../errors/lab-error.ts';
+import { type ErrorDefinition, errorText, isLabError, LabError, type Language } from '../errors/lab-error.ts';
+import {
+  TerminalAckInvalid,
+  TerminalFrameUnknown,
+  TerminalHubClosed,
+  TerminalInputTooLarge,
+  TerminalLimitReached,
+  TerminalResizeInvalid,
+  TerminalStartFailed,
+} from '../errors/terminal-errors.ts';
 import {
   decodeFrame,
   encodeFrame,
@@ -15,15 +24,6 @@ import {
 import { waitFor } from '../util/wait-for.ts';
 import { OutputBudget } from './output-budget.ts';
 import { ReplayBuffer } from './replay-buffer.ts';
-import {
-  TerminalAckInvalid,
-  TerminalFrameUnknown,
-  TerminalHubClosed,
-  TerminalInputTooLarge,
-  TerminalLimitReached,
-  TerminalResizeInvalid,
-  TerminalStartFailed,
-} from './terminal-errors.ts';
 
 /** The node a terminal runs on. */
 export interface TerminalTarget {
@@ -32,6 +32,8 @@ export interface TerminalTarget {
   container: Docker.Container;
   /** Turns an engine error into the lab's own (a node that stopped: NodeDown, with why). */
   explain?: (err: unknown) => Promise<unknown>;
+  /** The language the browser's page is in, for the errors it is sent. */
+  lang?: Language;
 }
 
 /** What the hub logs: a pino logger, or anything with the same two methods. */
@@ -98,6 +100,8 @@ interface Shell {
   throttled: boolean;
   cancelWait: (() => void) | undefined;
   lastUsed: number;
+  /** The language of the page attached last (its errors are sent in it). */
+  lang: Language;
   /** Why it ended, once it has. */
   ended: string | undefined;
   /** Its connection to Docker ended; the exit is being read. */
@@ -153,8 +157,9 @@ function toBuffer(data: WebSocket.RawData): Buffer {
   return Buffer.from(data);
 }
 
-function errorStatus<Args>(definition: ErrorDefinition<Args>, args: Args): TerminalStatus {
-  return { type: 'error', message: definition.message(args), hint: definition.hint(args) };
+function errorStatus<Args>(definition: ErrorDefinition<Args>, args: Args, lang: Language): TerminalStatus {
+  const { message, hint } = errorText(definition, args, lang);
+  return { type: 'error', message, hint };
 }
 
 /** A WebSocket close reason holds at most 123 bytes. */
@@ -206,6 +211,7 @@ export class TerminalHub {
    */
   async attach(target: TerminalTarget, tabId: string, ws: WebSocket): Promise<void> {
     const key = JSON.stringify([target.sessionId, target.node, tabId]);
+    const lang = target.lang ?? 'en';
     let shell: Shell | undefined;
     const early: Buffer[] = [];
     let earlyBytes = 0;
@@ -228,7 +234,7 @@ export class TerminalHub {
     });
 
     if (this.#disposed) {
-      this.#status(ws, errorStatus(TerminalHubClosed, {}));
+      this.#status(ws, errorStatus(TerminalHubClosed, {}, lang));
       this.#close(ws, 1001, 'the lab server is stopping');
       return;
     }
@@ -247,18 +253,19 @@ export class TerminalHub {
         const explained = (await target.explain?.(err).catch(() => err)) ?? err;
         if (isLabError(explained)) {
           // The lab knows why (the node stopped): say that, not the engine's words.
-          this.#status(ws, { type: 'error', message: explained.message, hint: explained.hint });
+          const { message, hint } = explained.text(lang);
+          this.#status(ws, { type: 'error', message, hint });
           this.#close(ws, 1011, explained.message);
           throw explained;
         }
         const reason = err instanceof Error ? err.message : String(err);
-        this.#status(ws, errorStatus(TerminalStartFailed, { node: target.node, reason }));
+        this.#status(ws, errorStatus(TerminalStartFailed, { node: target.node, reason }, lang));
         this.#close(ws, 1011, 'the shell did not start');
         throw new LabError(TerminalStartFailed, { node: target.node, reason }, { cause: err });
       }
     }
     if (!shell) {
-      this.#status(ws, errorStatus(TerminalLimitReached, { node: target.node, max: this.#maxPerNode }));
+      this.#status(ws, errorStatus(TerminalLimitReached, { node: target.node, max: this.#maxPerNode }, lang));
       this.#close(ws, 1008, 'too many terminals on this node');
       return;
     }
@@ -270,9 +277,10 @@ export class TerminalHub {
     }
     shell.lastUsed = Date.now();
     if (ws.readyState !== OPEN) return; // Gone while the shell started: it stays, detached.
+    shell.lang = lang;
     this.#connect(shell, ws, fresh);
     for (const bytes of early.splice(0)) if (shell.ws === ws) this.#onFrame(shell, bytes);
-    if (earlyDropped > 0) this.#status(ws, errorStatus(TerminalInputTooLarge, { bytes: earlyDropped }));
+    if (earlyDropped > 0) this.#status(ws, errorStatus(TerminalInputTooLarge, { bytes: earlyDropped }, lang));
   }
 
   /** Ends the shells of one node (removed, restarted or killed) and closes their connections. */
@@ -385,6 +393,7 @@ export class TerminalHub {
       throttled: false,
       cancelWait: undefined,
       lastUsed: Date.now(),
+      lang: target.lang ?? 'en',
       ended: undefined,
       exiting: false,
       finished: Promise.resolve(),
@@ -462,13 +471,16 @@ export class TerminalHub {
     switch (code) {
       case FrameCode.Input: {
         if (payload.length > TERMINAL_LIMITS.maxInputBytes) {
-          this.#status(s.ws, errorStatus(TerminalInputTooLarge, { bytes: payload.length }));
+          this.#status(s.ws, errorStatus(TerminalInputTooLarge, { bytes: payload.length }, s.lang));
           return;
         }
         if (payload.length === 0) return;
         if (s.resizing) {
           if (s.heldBytes + payload.length > MAX_HELD_BYTES) {
-            this.#status(s.ws, errorStatus(TerminalInputTooLarge, { bytes: s.heldBytes + payload.length }));
+            this.#status(
+              s.ws,
+              errorStatus(TerminalInputTooLarge, { bytes: s.heldBytes + payload.length }, s.lang),
+            );
             return;
           }
           s.held.push(payload);
@@ -482,15 +494,12 @@ export class TerminalHub {
         try {
           const parsed = ResizeFrame.safeParse(JSON.parse(payload.toString('utf8')));
           if (!parsed.success) {
-            this.#status(
-              s.ws,
-              errorStatus(TerminalResizeInvalid, { reason: 'cols and rows must be numbers' }),
-            );
+            this.#status(s.ws, errorStatus(TerminalResizeInvalid, { reason: 'not-numbers' }, s.lang));
             return;
           }
           size = parsed.data;
         } catch {
-          this.#status(s.ws, errorStatus(TerminalResizeInvalid, { reason: 'the frame is not JSON' }));
+          this.#status(s.ws, errorStatus(TerminalResizeInvalid, { reason: 'not-json' }, s.lang));
           return;
         }
         s.nextSize = {
@@ -503,7 +512,7 @@ export class TerminalHub {
       case FrameCode.Ack: {
         const text = payload.toString('latin1');
         if (!ACK.test(text)) {
-          this.#status(s.ws, errorStatus(TerminalAckInvalid, { text: text.slice(0, 32) }));
+          this.#status(s.ws, errorStatus(TerminalAckInvalid, { text: text.slice(0, 32) }, s.lang));
           return;
         }
         s.unacked = Math.max(0, s.unacked - Number(text));
@@ -511,7 +520,7 @@ export class TerminalHub {
         return;
       }
       default:
-        this.#status(s.ws, errorStatus(TerminalFrameUnknown, { code }));
+        this.#status(s.ws, errorStatus(TerminalFrameUnknown, { code }, s.lang));
     }
   }
 

@@ -157,6 +157,11 @@ const en = {
   'lab.node.diskFull':
     'stopped: its own files passed the disk cap. Restart it and delete what you do not need.',
   'lab.node.diskOk': 'back under its disk cap; it keeps running.',
+  'error.LabUnreachable': 'The lab server does not answer.',
+  'error.LabTimeout': 'The lab server did not answer {request} in time.',
+  'error.HttpStatus': 'The lab server answered {status} to {request}.',
+  'error.SandboxSlow': 'The sandbox is taking unusually long to start.',
+  'error.SandboxNotReady': 'The sandbox is not running.',
   'lab.disk.warning':
     '{node} restarted over its disk cap: its own files take {used}, more than {cap}. Delete at least {free} before {time} or it stops again. Biggest files: {files}.',
   'lab.engine.down': 'The lab’s Docker engine stopped; your nodes will start again as soon as it is back.',
@@ -324,6 +329,11 @@ const fr: Record<UiKey, string> = {
   'lab.node.diskFull':
     'arrêté : ses fichiers ont dépassé le quota de disque. Redémarrez-le et supprimez ce qui ne sert plus.',
   'lab.node.diskOk': 'de nouveau sous son quota de disque ; il continue de tourner.',
+  'error.LabUnreachable': 'Le serveur du lab ne répond pas.',
+  'error.LabTimeout': 'Le serveur du lab n’a pas répondu à temps à {request}.',
+  'error.HttpStatus': 'Le serveur du lab a répondu {status} à {request}.',
+  'error.SandboxSlow': 'Le bac à sable met un temps inhabituel à démarrer.',
+  'error.SandboxNotReady': 'Le bac à sable ne tourne pas.',
   'lab.disk.warning':
     '{node} a redémarré au-delà de son quota de disque : ses fichiers occupent {used}, plus que {cap}. Supprimez au moins {free} avant {time}, sinon il s’arrête de nouveau. Les plus gros fichiers : {files}.',
   'lab.engine.down': 'Le moteur Docker du lab s’est arrêté ; vos nœuds redémarreront dès son retour.',

@@ -16,6 +16,10 @@ import type {
 } from '../../../../lab-server/src/protocol/api.ts';
 import type { Health } from '../../../../lab-server/src/protocol/health.ts';
 import { ROUTES, route } from '../../../../lab-server/src/protocol/routes.ts';
+import { pageTranslator } from '../../utils/ui-strings.ts';
+
+/** The page's language, which the lab answers in. */
+export const pageLanguage = () => document.documentElement.lang || 'en';
 
 export type {
   CheckEventData,
@@ -73,18 +77,21 @@ async function request<T>(method: string, path: string, options: RequestOptions 
       method,
       credentials: 'same-origin',
       cache: 'no-store',
-      headers: options.body === undefined ? {} : { 'content-type': 'application/json' },
+      // Errors come back in the page's language (the lab's catalog has English and French).
+      headers: {
+        'accept-language': pageLanguage(),
+        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
       signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
     });
   } catch (err) {
     const timedOut = err instanceof DOMException && err.name === 'TimeoutError';
+    const t = pageTranslator();
     throw new LabApiError(
       0,
       { error: timedOut ? 'LabTimeout' : 'LabUnreachable' },
-      timedOut
-        ? `The lab server did not answer ${method} ${path} in time.`
-        : 'The lab server does not answer.',
+      timedOut ? t('error.LabTimeout', { request: `${method} ${path}` }) : t('error.LabUnreachable'),
     );
   }
   if (response.status === 204) return undefined as T;
@@ -96,10 +103,10 @@ async function request<T>(method: string, path: string, options: RequestOptions 
     json = undefined;
   }
   if (!response.ok) {
-    const fallback =
-      response.status === 404 && json === undefined
-        ? `The lab server has no ${method} ${path}.`
-        : `The lab server answered ${response.status} to ${method} ${path}.`;
+    const fallback = pageTranslator()('error.HttpStatus', {
+      status: response.status,
+      request: `${method} ${path}`,
+    });
     throw new LabApiError(response.status, (json ?? {}) as Partial<ApiError>, fallback);
   }
   return json as T;
@@ -115,14 +122,14 @@ export const labApi = {
     try {
       response = await fetch(ROUTES.health, { cache: 'no-store', signal: AbortSignal.timeout(8000) });
     } catch {
-      throw new LabApiError(0, {}, 'The lab server does not answer.');
+      throw new LabApiError(0, {}, pageTranslator()('error.LabUnreachable'));
     }
     const body = (await response.json().catch(() => undefined)) as LabHealth | undefined;
     if (body?.status) return body;
     throw new LabApiError(
       response.status,
       {},
-      `The lab server answered ${response.status} to GET /api/health.`,
+      pageTranslator()('error.HttpStatus', { status: response.status, request: `GET ${ROUTES.health}` }),
     );
   },
   createSession: (template: string) =>

@@ -6,6 +6,7 @@
  */
 
 import { route } from '../../../../lab-server/src/protocol/routes.ts';
+import { pageTranslator } from '../../utils/ui-strings.ts';
 import {
   type CheckResponse,
   type ExecResponse,
@@ -339,11 +340,7 @@ export class LabSession extends EventTarget {
           this.#set({
             phase: 'error',
             failedAction: 'start',
-            error: new LabApiError(
-              0,
-              { error: 'SandboxSlow' },
-              'The sandbox is taking unusually long to start.',
-            ),
+            error: new LabApiError(0, { error: 'SandboxSlow' }, pageTranslator()('error.SandboxSlow')),
           });
           return;
         }
@@ -387,7 +384,7 @@ export class LabSession extends EventTarget {
   #requireReady(): string {
     const id = this.sessionId;
     if (!id || !this.ready) {
-      throw new LabApiError(0, { error: 'SandboxNotReady' }, 'The sandbox is not running.');
+      throw new LabApiError(0, { error: 'SandboxNotReady' }, pageTranslator()('error.SandboxNotReady'));
     }
     return id;
   }

@@ -23,7 +23,7 @@ import {
   TERMINAL_LIMITS,
   type TerminalStatus,
 } from '../../../../lab-server/src/protocol/terminal-frames.ts';
-import { socketUrl } from './api-client.ts';
+import { pageLanguage, socketUrl } from './api-client.ts';
 
 export type TerminalState =
   | { kind: 'connecting' }
@@ -257,7 +257,9 @@ export class TerminalView {
   #connect(): void {
     const { sessionId, node, tab } = this.#options;
     this.#setState({ kind: 'connecting' });
-    const ws = new WebSocket(socketUrl(route('terminal', { id: sessionId, node }, { tab })));
+    const ws = new WebSocket(
+      socketUrl(route('terminal', { id: sessionId, node }, { tab, lang: pageLanguage() })),
+    );
     ws.binaryType = 'arraybuffer';
     this.#ws = ws;
     ws.onopen = () => {
