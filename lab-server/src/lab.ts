@@ -109,6 +109,7 @@ async function startRuntime(
     nodesRunning: () => sessions.nodeCount,
     terminals: () => terminals.stats(),
   });
+  sessions.onError = (err, context) => logger.warn({ err, ...context }, 'a session operation failed');
   sessions.onSandboxCreated = (template, seconds) => metrics.sandboxCreation.observe({ template }, seconds);
   const preview = new PreviewProxy({
     baseDomains: ['localhost', ...(config.previewDomain ? [config.previewDomain] : [])],

@@ -2,11 +2,23 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { attachLabServices, detachLabServices } from '../infra/lab-services.ts';
+import type { PublishedPort } from '../protocol/api.ts';
 import { LABEL_NODE, LABEL_ROLE, LABEL_SESSION, sessionLabels } from '../protocol/labels.ts';
 import { type Cidr, contains, formatCidr, type HostRoute, parseCidr } from '../util/ipv4.ts';
 import { waitFor } from '../util/wait-for.ts';
 import type { NodeDisks } from './node-disks.ts';
+import { execInContainer, isNotRunningError } from './node-exec.ts';
+import {
+  type LabelledSandbox,
+  type NodeEvent,
+  NodeNotRunningError,
+  type NodeStatus,
+  type ProvisionedNode,
+  type Provisioner,
+  type SwarmMemberRef,
+} from './provisioner.ts';
 import { freeSubnet, RANGE_CANDIDATES } from './sandbox-range.ts';
+import { forgetNode, formSwarm, joinAsWorker } from './swarm.ts';
 
 /** What one node may use; enforced by the engine (cgroups). */
 export interface NodeLimits {
@@ -24,23 +36,6 @@ export interface NodeRuntimeOptions {
   privileged: boolean;
   /** The cgroup nodes are created under (a device fence on cgroup v1, node-cgroup.ts). */
   cgroupParent?: string;
-}
-
-export interface ProvisionedNode {
-  name: string;
-  containerId: string;
-  /** The node's address on the session network. */
-  address: string;
-}
-
-/** Everything labelled for one session on the engine (for reconciliation after a restart). */
-export interface LabelledSandbox {
-  sessionId: string;
-  containers: { id: string; node: string; running: boolean }[];
-  networks: string[];
-  volumes: string[];
-  /** A network of it lies outside the sandbox range, where the host's fences do not reach. */
-  unfenced: boolean;
 }
 
 /** This process's hard RLIMIT_NOFILE, which the engine it started shares. */
@@ -64,7 +59,7 @@ const nodeVolumeName = (sessionId: string, node: string) => `dockside-${sessionI
  * the package proxy attached), and privileged docker-in-docker node containers whose inner engine
  * socket is bind-mounted to the host, so the lab speaks to each node's engine directly.
  */
-export class DockerProvisioner {
+export class DockerProvisioner implements Provisioner {
   readonly docker: Docker;
   readonly #stateDir: string;
   readonly #image: string;
@@ -259,6 +254,144 @@ export class DockerProvisioner {
       .catch((err: { statusCode?: number }) => {
         if (err.statusCode !== 304) throw err; // 304: already running.
       });
+  }
+
+  async engineAnswers(sessionId: string, name: string): Promise<boolean> {
+    return this.nodeEngine(sessionId, name)
+      .ping()
+      .then(
+        () => true,
+        () => false,
+      );
+  }
+
+  async restartNode(sessionId: string, name: string, containerId: string): Promise<void> {
+    await this.mountNodeDisk(sessionId, name);
+    await this.docker.getContainer(containerId).restart({ t: 5 });
+  }
+
+  async killNode(containerId: string): Promise<void> {
+    await this.docker
+      .getContainer(containerId)
+      .kill()
+      .catch((err: { statusCode?: number }) => {
+        if (err.statusCode !== 409) throw err; // 409: already stopped.
+      });
+  }
+
+  async pauseNode(containerId: string): Promise<void> {
+    await this.docker.getContainer(containerId).pause();
+  }
+
+  async unpauseNode(containerId: string): Promise<void> {
+    await this.docker.getContainer(containerId).unpause();
+  }
+
+  async nodeStatus(containerId: string): Promise<NodeStatus | undefined> {
+    const info = await this.docker
+      .getContainer(containerId)
+      .inspect()
+      .catch((err: { statusCode?: number }) => {
+        if (err.statusCode === 404) return undefined;
+        throw err;
+      });
+    if (!info) return undefined;
+    const address = Object.values(info.NetworkSettings.Networks)[0]?.IPAddress ?? '';
+    return { running: info.State.Running, status: info.State.Status, address };
+  }
+
+  async exec(
+    containerId: string,
+    node: string,
+    argv: string[],
+    options: { timeoutMs: number; stdin?: string },
+  ) {
+    try {
+      return await execInContainer(this.docker.getContainer(containerId), argv, { node, ...options });
+    } catch (err) {
+      if (isNotRunningError(err)) throw new NodeNotRunningError(node, { cause: err });
+      throw err;
+    }
+  }
+
+  async publishedPorts(sessionId: string, name: string): Promise<PublishedPort[]> {
+    const inner = await this.nodeEngine(sessionId, name).listContainers();
+    const ports = inner.flatMap((c) =>
+      c.Ports.filter((p) => p.PublicPort && p.Type === 'tcp').map((p) => ({
+        port: p.PublicPort,
+        container: (c.Names[0] ?? c.Id).replace(/^\//, ''),
+        image: c.Image,
+      })),
+    );
+    return ports.filter((p, i) => ports.findIndex((q) => q.port === p.port) === i);
+  }
+
+  #member(sessionId: string, ref: SwarmMemberRef) {
+    return { ...ref, engine: this.nodeEngine(sessionId, ref.name) };
+  }
+
+  async formSwarm(sessionId: string, managers: SwarmMemberRef[], workers: SwarmMemberRef[]): Promise<void> {
+    await formSwarm(
+      managers.map((m) => this.#member(sessionId, m)),
+      workers.map((w) => this.#member(sessionId, w)),
+    );
+  }
+
+  async joinSwarm(sessionId: string, manager: SwarmMemberRef, worker: SwarmMemberRef): Promise<void> {
+    await joinAsWorker(this.#member(sessionId, manager), this.#member(sessionId, worker));
+  }
+
+  async forgetSwarmNode(sessionId: string, manager: SwarmMemberRef, name: string): Promise<void> {
+    await forgetNode(this.#member(sessionId, manager), name);
+  }
+
+  async watchNodeEvents(onEvent: (event: NodeEvent) => void, onEnd: () => void): Promise<() => void> {
+    const stream = (await this.docker.getEvents({
+      filters: { type: ['container'], label: [LABEL_SESSION], event: ['start', 'die', 'oom'] },
+    })) as NodeJS.ReadableStream & { destroy?: () => void };
+    let closed = false;
+    let partial = '';
+    stream.on('data', (chunk: Buffer) => {
+      partial += chunk.toString('utf8');
+      const lines = partial.split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.trim()) continue;
+        let e: { id: string; status: string; Actor: { Attributes: Record<string, string> } };
+        try {
+          e = JSON.parse(line);
+        } catch {
+          continue; // A line that is not an event.
+        }
+        const sessionId = e.Actor.Attributes[LABEL_SESSION];
+        const node = e.Actor.Attributes[LABEL_NODE];
+        if (!sessionId || !node || !['start', 'die', 'oom'].includes(e.status)) continue;
+        const exitCode = e.Actor.Attributes.exitCode;
+        onEvent({
+          sessionId,
+          node,
+          containerId: e.id,
+          status: e.status as NodeEvent['status'],
+          ...(exitCode ? { exitCode: Number(exitCode) } : {}),
+        });
+      }
+    });
+    const ended = () => {
+      if (closed) return; // Closed on purpose: no outage to report.
+      closed = true;
+      onEnd();
+    };
+    stream.on('error', ended);
+    stream.on('end', ended);
+    stream.on('close', ended);
+    return () => {
+      closed = true;
+      stream.destroy?.();
+    };
+  }
+
+  nodeContainer(containerId: string): Docker.Container {
+    return this.docker.getContainer(containerId);
   }
 
   /** How full a node's /var/lib/docker is, when it has a disk of its own. */

@@ -12,7 +12,6 @@ import {
 } from '../errors/catalog.ts';
 import { LabError } from '../errors/lab-error.ts';
 import type { NodeView, PublishedPort, SessionView } from '../protocol/api.ts';
-import { LABEL_NODE, LABEL_SESSION } from '../protocol/labels.ts';
 import { nodeName } from '../protocol/names.ts';
 import { TEMPLATES, type Template } from '../protocol/templates.ts';
 import type { LabStore, NodeRecord, SessionRecord } from '../storage/lab-store.ts';
@@ -25,10 +24,14 @@ import type {
   DiskWatchdogHooks,
   WatchedNode,
 } from './disk-watchdog.ts';
-import type { DockerProvisioner } from './docker-provisioner.ts';
-import { type ExecResult, execInContainer, isNotRunningError } from './node-exec.ts';
+import { type ExecResult, isNotRunningError } from './node-exec.ts';
+import {
+  NodeNotRunningError,
+  type NodeStatus,
+  type Provisioner,
+  type SwarmMemberRef,
+} from './provisioner.ts';
 import type { SessionEvents } from './session-events.ts';
-import { forgetNode, formSwarm, joinAsWorker, type SwarmMember } from './swarm.ts';
 
 export interface SessionLimits {
   /** Sandboxes running at once on this lab. */
@@ -83,7 +86,7 @@ export const hashToken = (token: string) => createHash('sha256').update(token).d
  * them, ends them on request or expiry, and after a restart adopts what it knew and removes the rest.
  */
 export class SessionManager {
-  readonly #provisioner: DockerProvisioner;
+  readonly #provisioner: Provisioner;
   readonly #store: LabStore;
   readonly #events: SessionEvents;
   readonly #clock: () => number;
@@ -99,7 +102,10 @@ export class SessionManager {
   readonly #downReasons = new Map<string, DownReason>();
   #terminals: TerminalCloser | undefined;
   #sweeper: NodeJS.Timeout | undefined;
-  #engineEvents: NodeJS.ReadableStream | undefined;
+  /** Closes the engine's node events (set while they are followed). */
+  #stopEvents: (() => void) | undefined;
+  /** Failures that reach no caller (an event that could not be stored), with what was being done. */
+  onError: ((err: unknown, context: Record<string, string>) => void) | undefined;
   /** Called when the engine's event stream ends (the engine may have gone: the monitor looks at once). */
   onEngineEventsEnded: (() => void) | undefined;
   /** Why the lab's engine is unavailable, while it is (set by the engine monitor; the API answers 503). */
@@ -108,7 +114,7 @@ export class SessionManager {
   onSandboxCreated: ((template: string, seconds: number) => void) | undefined;
 
   constructor(options: {
-    provisioner: DockerProvisioner;
+    provisioner: Provisioner;
     store: LabStore;
     events: SessionEvents;
     limits: SessionLimits;
@@ -161,7 +167,10 @@ export class SessionManager {
       // A sandbox made under another DOCKSIDE_SANDBOX_RANGE is outside the fences: it is not kept.
       if (!record || !alive || sandbox.unfenced) {
         await this.#provisioner.destroySandbox(sandbox.sessionId);
-        if (record) await this.#store.deleteSession(record.id);
+        if (record) {
+          await this.#store.deleteSession(record.id);
+          known.delete(record.id); // Counted once, here.
+        }
         removed.push(sandbox.sessionId);
         continue;
       }
@@ -228,12 +237,8 @@ export class SessionManager {
         role: template.swarm ? (i < managers ? 'manager' : 'worker') : 'none',
       }));
       if (template.swarm) {
-        const members = nodes.map((n) => ({
-          name: n.name,
-          address: n.address,
-          engine: this.#provisioner.nodeEngine(id, n.name),
-        }));
-        await formSwarm(members.slice(0, managers), members.slice(managers));
+        const members = nodes.map((n) => ({ name: n.name, address: n.address }));
+        await this.#provisioner.formSwarm(id, members.slice(0, managers), members.slice(managers));
       }
       // The idle clock starts when the learner can use the sandbox: a slow start is not idleness.
       record.lastActiveAt = this.#clock();
@@ -308,7 +313,7 @@ export class SessionManager {
   async nodeAddress(record: SessionRecord, name: string): Promise<string | undefined> {
     const node = record.nodes.find((n) => n.name === name);
     if (!node) return undefined;
-    return this.#provisioner.nodeAddress(node.containerId).catch(() => undefined);
+    return (await this.#status(node.containerId))?.address || undefined;
   }
 
   /** A client on the Docker engine inside one of the session's nodes. */
@@ -317,7 +322,7 @@ export class SessionManager {
   }
 
   container(record: SessionRecord, name: string) {
-    return this.#provisioner.docker.getContainer(this.node(record, name).containerId);
+    return this.#provisioner.nodeContainer(this.node(record, name).containerId);
   }
 
   async addNode(record: SessionRecord): Promise<NodeRecord> {
@@ -334,11 +339,7 @@ export class SessionManager {
       const node: NodeRecord = { name, containerId: made.containerId, role: 'none' };
       if (TEMPLATES[record.template]?.swarm) {
         const manager = await this.#reachableManager(record);
-        await joinAsWorker(manager, {
-          name,
-          address: made.address,
-          engine: this.#provisioner.nodeEngine(record.id, name),
-        });
+        await this.#provisioner.joinSwarm(record.id, manager, { name, address: made.address });
         node.role = 'worker';
       }
       record.nodes.push(node);
@@ -356,7 +357,7 @@ export class SessionManager {
       record.nodes = record.nodes.filter((n) => n !== node);
       if (node.role !== 'none') {
         const manager = await this.#reachableManager(record).catch(() => undefined);
-        if (manager) await forgetNode(manager, name).catch(() => undefined);
+        if (manager) await this.#provisioner.forgetSwarmNode(record.id, manager, name).catch(() => undefined);
       }
       await this.#store.saveSession(record);
       await this.#events.publish(record.id, 'node-removed', { node: name });
@@ -366,12 +367,11 @@ export class SessionManager {
   /** Restarts a node (its engine, containers and Swarm membership come back from its disk). */
   async restartNode(record: SessionRecord, name: string): Promise<void> {
     await this.#serial(record.id, async () => {
-      const container = this.container(record, name);
-      this.#stoppedOnPurpose.delete(container.id);
-      this.#downReasons.delete(container.id);
+      const { containerId } = this.node(record, name);
+      this.#stoppedOnPurpose.delete(containerId);
+      this.#downReasons.delete(containerId);
       await this.#terminals?.closeNode(record.id, name);
-      await this.#provisioner.mountNodeDisk(record.id, name);
-      await container.restart({ t: 5 });
+      await this.#provisioner.restartNode(record.id, name, containerId);
       await this.#provisioner.waitForNodeEngine(record.id, name);
     });
   }
@@ -383,13 +383,11 @@ export class SessionManager {
     reason: DownReason = { kind: 'killed' },
   ): Promise<void> {
     await this.#serial(record.id, async () => {
-      const container = this.container(record, name);
-      this.#stoppedOnPurpose.add(container.id);
-      this.#downReasons.set(container.id, reason);
+      const { containerId } = this.node(record, name);
+      this.#stoppedOnPurpose.add(containerId);
+      this.#downReasons.set(containerId, reason);
       await this.#terminals?.closeNode(record.id, name);
-      await container.kill().catch((err: { statusCode?: number }) => {
-        if (err.statusCode !== 409) throw err; // 409: already stopped.
-      });
+      await this.#provisioner.killNode(containerId);
     });
   }
 
@@ -413,8 +411,7 @@ export class SessionManager {
         if (!record) return;
         await this.killNode(record, target.node, { kind: 'disk', stop: reason });
         // Signalled is not stopped: the watchdog measures once nothing in the node can write.
-        const container = this.#provisioner.docker.getContainer(target.containerId);
-        await waitFor(async () => !(await container.inspect().catch(() => undefined))?.State.Running, {
+        await waitFor(async () => !(await this.#status(target.containerId))?.running, {
           timeoutMs: 15_000,
           intervalMs: 100,
           what: `${target.node} to stop`,
@@ -458,25 +455,18 @@ export class SessionManager {
    * exec, terminal or check that raced a stop); any other error as it is.
    */
   async explainNodeError(record: SessionRecord, name: string, err: unknown): Promise<unknown> {
-    if (!isNotRunningError(err)) return err;
+    if (!isNotRunningError(err) && !(err instanceof NodeNotRunningError)) return err;
     const node = record.nodes.find((n) => n.name === name);
     if (!node) return err;
-    const info = await this.#provisioner.docker
-      .getContainer(node.containerId)
-      .inspect()
-      .catch(() => undefined);
-    return this.#nodeDown(name, node.containerId, info?.State.Status ?? 'stopped', err);
+    const status = await this.#status(node.containerId);
+    return this.#nodeDown(name, node.containerId, status?.status ?? 'stopped', err);
   }
 
   /** Why a stopped node of this session stopped, as the lab's NodeDown; undefined if every node runs. */
   async whyDown(record: SessionRecord): Promise<Error | undefined> {
     for (const node of record.nodes) {
-      const info = await this.#provisioner.docker
-        .getContainer(node.containerId)
-        .inspect()
-        .catch(() => undefined);
-      if (!info?.State.Running)
-        return this.#nodeDown(node.name, node.containerId, info?.State.Status ?? 'missing');
+      const status = await this.#status(node.containerId);
+      if (!status?.running) return this.#nodeDown(node.name, node.containerId, status?.status ?? 'missing');
     }
     return undefined;
   }
@@ -492,16 +482,12 @@ export class SessionManager {
     argv: string[],
     options: { timeoutMs: number; stdin?: string },
   ): Promise<ExecResult> {
-    const container = this.container(record, name);
-    const state = (await container.inspect()).State;
-    if (!state.Running) throw this.#nodeDown(name, container.id, state.Status);
+    const { containerId } = this.node(record, name);
+    const before = await this.#status(containerId);
+    if (!before?.running) throw this.#nodeDown(name, containerId, before?.status ?? 'missing');
     let result: ExecResult;
     try {
-      result = await execInContainer(container, argv, {
-        node: name,
-        timeoutMs: options.timeoutMs,
-        stdin: options.stdin,
-      });
+      result = await this.#provisioner.exec(containerId, name, argv, options);
     } catch (err) {
       // The node stopped between the look and the exec (a kill, the disk watchdog).
       throw await this.explainNodeError(record, name, err);
@@ -510,15 +496,15 @@ export class SessionManager {
     // node is gone within a second; then that stop is the answer, not an exit code.
     if (result.exitCode === -1 || result.exitCode === 137) {
       const stopped = async () => {
-        const after = (await container.inspect().catch(() => undefined))?.State;
-        return after?.Running ? undefined : (after?.Status ?? 'missing');
+        const after = await this.#status(containerId);
+        return after?.running ? undefined : (after?.status ?? 'missing');
       };
-      const state = this.#downReasons.has(container.id)
+      const state = this.#downReasons.has(containerId)
         ? ((await stopped()) ?? 'stopping')
         : await waitFor(stopped, { timeoutMs: 1000, intervalMs: 100, what: `${name} to stop` }).catch(
             () => undefined,
           );
-      if (state) throw this.#nodeDown(name, container.id, state);
+      if (state) throw this.#nodeDown(name, containerId, state);
     }
     return result;
   }
@@ -620,41 +606,31 @@ export class SessionManager {
   }
 
   async #nodeView(record: SessionRecord, node: NodeRecord): Promise<NodeView> {
-    const info = await this.#provisioner.docker
-      .getContainer(node.containerId)
-      .inspect()
-      .catch(() => undefined);
-    const state = info?.State.Status ?? 'missing';
-    const address = info ? (Object.values(info.NetworkSettings.Networks)[0]?.IPAddress ?? '') : '';
-    let ports: PublishedPort[] = [];
-    if (info?.State.Running) {
-      const inner = await this.#provisioner
-        .nodeEngine(record.id, node.name)
-        .listContainers()
-        .catch(() => []);
-      ports = inner.flatMap((c) =>
-        c.Ports.filter((p) => p.PublicPort && p.Type === 'tcp').map((p) => ({
-          port: p.PublicPort,
-          container: (c.Names[0] ?? c.Id).replace(/^\//, ''),
-          image: c.Image,
-        })),
-      );
-      ports = ports.filter((p, i) => ports.findIndex((q) => q.port === p.port) === i);
-    }
+    const status = await this.#status(node.containerId);
+    const ports = status?.running
+      ? await this.#provisioner.publishedPorts(record.id, node.name).catch((): PublishedPort[] => [])
+      : [];
     const disk = this.#provisioner.diskUsage(record.id, node.name);
-    return { name: node.name, role: node.role, state, address, ports, ...(disk ? { disk } : {}) };
+    return {
+      name: node.name,
+      role: node.role,
+      state: status?.status ?? 'missing',
+      address: status?.address ?? '',
+      ports,
+      ...(disk ? { disk } : {}),
+    };
   }
 
-  async #reachableManager(record: SessionRecord): Promise<SwarmMember> {
+  /** A node's state; undefined when it is gone or the engine cannot say. */
+  #status(containerId: string): Promise<NodeStatus | undefined> {
+    return this.#provisioner.nodeStatus(containerId).catch(() => undefined);
+  }
+
+  /** A manager of the session whose engine answers (to join or forget nodes through). */
+  async #reachableManager(record: SessionRecord): Promise<SwarmMemberRef> {
     for (const node of record.nodes.filter((n) => n.role === 'manager')) {
-      const engine = this.#provisioner.nodeEngine(record.id, node.name);
-      if (
-        await engine.ping().then(
-          () => true,
-          () => false,
-        )
-      ) {
-        return { name: node.name, address: await this.#provisioner.nodeAddress(node.containerId), engine };
+      if (await this.#provisioner.engineAnswers(record.id, node.name)) {
+        return { name: node.name, address: (await this.#status(node.containerId))?.address ?? '' };
       }
     }
     throw new LabError(NodeDown, { node: 'every manager', state: 'unreachable' });
@@ -662,64 +638,43 @@ export class SessionManager {
 
   /** Node up/down events, read from the engine itself. */
   async #watchEngine(): Promise<void> {
-    const stream = (await this.#provisioner.docker.getEvents({
-      filters: { type: ['container'], label: [LABEL_SESSION], event: ['start', 'die', 'oom'] },
-    })) as NodeJS.ReadableStream;
-    this.#engineEvents = stream;
-    let partial = '';
-    stream.on('data', (chunk: Buffer) => {
-      partial += chunk.toString('utf8');
-      const lines = partial.split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) {
-        if (!line.trim()) continue;
-        try {
-          const e = JSON.parse(line) as {
-            id: string;
-            status: string;
-            Actor: { Attributes: Record<string, string> };
-          };
-          const session = e.Actor.Attributes[LABEL_SESSION];
-          const node = e.Actor.Attributes[LABEL_NODE];
-          if (!session || !node || !this.#sessions.has(session)) continue;
-          const type = e.status === 'start' ? 'node-up' : e.status === 'oom' ? 'node-oom' : 'node-down';
-          const exitCode = e.Actor.Attributes.exitCode;
-          this.#noteNodeEvent(e.id, e.status, exitCode);
-          void this.#events.publish(session, type, {
-            node,
-            ...(exitCode ? { exitCode: Number(exitCode) } : {}),
-          });
-        } catch {
-          // A line that is not an event: ignore.
-        }
-      }
-    });
-    const ended = () => {
-      if (this.#engineEvents !== stream) return; // Replaced or disposed on purpose.
-      this.#engineEvents = undefined;
-      this.onEngineEventsEnded?.();
-    };
-    stream.on('error', ended);
-    stream.on('end', ended);
-    stream.on('close', ended);
+    const close = await this.#provisioner.watchNodeEvents(
+      (e) => {
+        if (!this.#sessions.has(e.sessionId)) return;
+        const type = e.status === 'start' ? 'node-up' : e.status === 'oom' ? 'node-oom' : 'node-down';
+        this.#noteNodeEvent(e.containerId, e.status, e.exitCode);
+        void this.#events
+          .publish(e.sessionId, type, {
+            node: e.node,
+            ...(e.exitCode !== undefined ? { exitCode: e.exitCode } : {}),
+          })
+          .catch((err) => this.onError?.(err, { session: e.sessionId, node: e.node, operation: type }));
+      },
+      () => {
+        if (this.#stopEvents !== close) return; // Replaced or closed on purpose.
+        this.#stopEvents = undefined;
+        this.onEngineEventsEnded?.();
+      },
+    );
+    this.#stopEvents = close;
   }
 
   /** Keeps why a node stopped when the lab did not stop it (a NodeDown says it), and forgets it on start. */
-  #noteNodeEvent(containerId: string, status: string, exitCode: string | undefined): void {
+  #noteNodeEvent(containerId: string, status: string, exitCode: number | undefined): void {
     if (status === 'start') this.#downReasons.delete(containerId);
     else if (status === 'oom') this.#downReasons.set(containerId, { kind: 'oom' });
     else if (!this.#downReasons.has(containerId))
       this.#downReasons.set(containerId, {
         kind: 'exited',
-        ...(exitCode ? { exitCode: Number(exitCode) } : {}),
+        ...(exitCode !== undefined ? { exitCode } : {}),
       });
   }
 
   /** Closes the engine's event stream on purpose (its end then signals no outage). */
   #stopWatchingEngine(): void {
-    const stream = this.#engineEvents as { destroy?: () => void } | undefined;
-    this.#engineEvents = undefined;
-    stream?.destroy?.();
+    const close = this.#stopEvents;
+    this.#stopEvents = undefined;
+    close?.();
   }
 
   /** The engine stopped answering: every learner is told, before their terminals drop. */
@@ -756,12 +711,9 @@ export class SessionManager {
     const restarted: string[] = [];
     const failed: string[] = [];
     for (const node of record.nodes) {
-      const info = await this.#provisioner.docker
-        .getContainer(node.containerId)
-        .inspect()
-        .catch(() => undefined);
       // A node stopped on purpose (by the learner, or by the disk watchdog) stays down.
-      if (info?.State.Running || this.#stoppedOnPurpose.has(node.containerId)) continue;
+      if ((await this.#status(node.containerId))?.running || this.#stoppedOnPurpose.has(node.containerId))
+        continue;
       try {
         await this.#provisioner.startNode(record.id, node.name, node.containerId);
         restarted.push(node.name);
