@@ -228,13 +228,14 @@ export async function startLab(config: LabConfig, options: StartOptions): Promis
     stopped = true;
     // First: stopping the engine below must not look like an outage to recover from.
     monitor?.dispose();
-    await app.close().catch(() => undefined);
+    const warn = (what: string) => (err: unknown) => app.log.warn({ err }, `stopping: ${what} failed`);
+    await app.close().catch(warn('closing the HTTP server'));
     runtime?.watcher.dispose();
     runtime?.diskWatchdog?.dispose();
-    await runtime?.sessions.dispose().catch(() => undefined);
+    await runtime?.sessions.dispose().catch(warn('saving the sessions'));
     await runtime?.terminals.dispose();
     runtime?.preview.dispose();
-    await store?.dispose().catch(() => undefined);
+    await store?.dispose().catch(warn('closing the store'));
     await engine?.dispose();
     // With the lab's own engine stopped, no node runs: the fences go too (the host as it was found).
     // An engine the lab did not start keeps running sandboxes, so their fences stay for the next start.
@@ -343,7 +344,8 @@ export async function startLab(config: LabConfig, options: StartOptions): Promis
   } catch (err) {
     health.status = 'failed';
     health.detail = err instanceof Error ? err.message : String(err);
-    await stop().catch(() => undefined);
+    // The start's own failure, rethrown, is what the operator hears; the clean-up's is logged.
+    await stop().catch((stopErr) => app.log.warn({ err: stopErr }, 'stopping after a failed start failed'));
     throw err;
   }
 }

@@ -29,6 +29,7 @@ export async function inspectContainer<T>(node: CheckNode, name: string): Promis
   return (await node.docker
     .getContainer(name)
     .inspect()
+    // No such container: the check says so in its own words.
     .catch(() => undefined)) as T | undefined;
 }
 
@@ -105,6 +106,7 @@ export function imageLabelled(options: { node: string; image: string; key: strin
       .node(options.node)
       .docker.getImage(options.image)
       .inspect()
+      // No such image: said just below.
       .catch(() => undefined);
     if (!info) return fail(`there is no image ${options.image} on ${options.node}`);
     const labels = info.Config.Labels ?? {};

@@ -147,6 +147,7 @@ export class CheckRunner {
           timeoutMs: options?.timeoutMs ?? 3000,
           intervalMs: options?.intervalMs ?? 200,
           what: 'a check',
+          // Not there in time: `eventually` answers undefined, and the check says what is missing.
         }).catch(() => undefined),
     };
   }

@@ -239,6 +239,7 @@ function relevant(line: string): boolean {
     const action = (event.Action ?? '').split(':')[0] ?? '';
     return actions?.includes(action) ?? false;
   } catch {
+    // An event line that is not JSON wakes nothing.
     return false;
   }
 }

@@ -72,6 +72,7 @@ function readLastCap(): number {
   try {
     return Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim());
   } catch {
+    // No /proc entry (an old kernel): every capability this build knows.
     return CAPABILITY_NAMES.length - 1;
   }
 }

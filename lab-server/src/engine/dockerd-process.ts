@@ -126,6 +126,7 @@ export class DockerdProcess {
     // dockerd bind-mounts its data root onto itself and unmounts it on a clean stop, except when an
     // earlier dockerd was killed (SIGKILL) and left the mount: the next one finds it and keeps it.
     if (!isAlive(pid) && mountPoints().has(this.paths.dataRoot)) {
+      // Best effort: the next dockerd keeps a stale self-mount, as the comment above says.
       await runCommand('umount', [this.paths.dataRoot]).catch(() => undefined);
     }
   }
@@ -180,12 +181,14 @@ function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch {
+    // No such process, or not ours to signal: not alive for us.
     return false;
   }
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
+    // Gone between the two looks.
     return false;
   }
 }
@@ -194,6 +197,7 @@ function readLog(path: string): string {
   try {
     return readFileSync(path, 'utf8').slice(-4000);
   } catch {
+    // No log yet: the error says dockerd exited, with nothing to quote.
     return '';
   }
 }

@@ -9,6 +9,7 @@ export async function detectIpvs(): Promise<boolean> {
   const present = () => existsSync('/proc/net/ip_vs') || existsSync('/sys/module/ip_vs');
   if (present()) return true;
   if (process.getuid?.() === 0) {
+    // No modprobe or no module: `present()` answers below.
     await runCommand('modprobe', ['ip_vs']).catch(() => undefined);
   }
   return present();

@@ -160,6 +160,7 @@ async function tryConnect(options: Docker.DockerOptions): Promise<Docker | undef
     await docker.ping();
     return new Docker(options);
   } catch {
+    // No answer on this socket: the caller tries the next candidate, then says which failed.
     return undefined;
   }
 }

@@ -23,6 +23,7 @@ export async function probePrivileged(docker: Docker, image: string, missingCaps
     const reason = ((err as { json?: { message?: string } }).json?.message ?? (err as Error).message).trim();
     throw new LabError(PrivilegedProbeFailed, { reason, missingCaps }, { cause: err });
   } finally {
+    // Best effort: the probe is labelled, and a failure above is what the operator hears.
     await container?.remove({ force: true }).catch(() => undefined);
   }
 }

@@ -11,6 +11,7 @@ export function readCookie(header: string | undefined, name: string): string | u
       try {
         return decodeURIComponent(part.slice(eq + 1).trim());
       } catch {
+        // A malformed cookie is no token: the learner is anonymous.
         return undefined;
       }
     }

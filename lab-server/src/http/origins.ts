@@ -53,6 +53,7 @@ export function parseAllowedOrigins(value: string | undefined): string[] | { inv
       if (url.origin !== candidate || !/^https?:$/.test(url.protocol)) return { invalid: candidate };
       origins.push(candidate);
     } catch {
+      // Not a URL: reported as invalid.
       return { invalid: candidate };
     }
   }

@@ -48,6 +48,7 @@ export function planImages(manifest: Manifest, sandboxDir: string): PlannedImage
     try {
       dockerfile = readFileSync(join(recipeDir, 'Dockerfile'), 'utf8');
     } catch {
+      // Reported as a manifest error just below.
       throw new LabError(ManifestInvalid, { file, problems: `${entry.recipe}/Dockerfile is missing` });
     }
     const parents = parentsOf(dockerfile);

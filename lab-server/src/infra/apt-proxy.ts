@@ -74,6 +74,7 @@ export async function seedAptProxy(
       });
     }
   } finally {
+    // Best effort: a seeding failure above is what the operator hears.
     await container.remove({ force: true }).catch(() => undefined);
   }
   stamp.record();

@@ -34,6 +34,7 @@ export async function seedHubMirror(
   await docker
     .getContainer(MIRROR_CONTAINER)
     .remove({ force: true })
+    // Not running yet on a first start.
     .catch(() => undefined);
   const seeder = await ensureServiceContainer(docker, {
     name: MIRROR_SEED_CONTAINER,
@@ -62,6 +63,7 @@ export async function seedHubMirror(
     await docker
       .getContainer(MIRROR_SEED_CONTAINER)
       .remove({ force: true })
+      // Best effort: a seeding failure above is what the operator hears.
       .catch(() => undefined);
   }
   stamp.record();
@@ -93,6 +95,7 @@ async function pushAs(docker: Docker, source: string, target: string): Promise<v
     await docker
       .getImage(target)
       .remove({ noprune: true })
+      // The temporary tag may already be gone; the image stays under its own name.
       .catch(() => undefined);
   }
 }

@@ -26,6 +26,7 @@ export async function attachLabServices(docker: Docker, networkId: string): Prom
 export async function detachLabServices(docker: Docker, networkId: string): Promise<void> {
   const network = docker.getNetwork(networkId);
   for (const { container } of LAB_SERVICES) {
+    // Not attached (a sandbox that failed halfway): nothing to detach.
     await network.disconnect({ Container: container, Force: true }).catch(() => undefined);
   }
 }

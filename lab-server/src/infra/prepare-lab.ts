@@ -104,6 +104,7 @@ async function staleImages(docker: Docker, plan: PlannedImage[]): Promise<Set<st
     const info = await docker
       .getImage(`${image.tag}:latest`)
       .inspect()
+      // Not built yet: stale, so built.
       .catch(() => undefined);
     if (info?.Config.Labels?.[LABEL_RECIPE] !== image.hash) stale.add(image.tag);
   }

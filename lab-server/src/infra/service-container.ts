@@ -26,6 +26,7 @@ export async function ensureServiceContainer(
     .update(JSON.stringify({ ...spec, imageId: image.Id }))
     .digest('hex');
   const existing = docker.getContainer(spec.name);
+  // Not created yet: created below.
   const current = await existing.inspect().catch(() => undefined);
   if (current && current.Config.Labels?.[LABEL_CONFIG] === digest) {
     if (!current.State.Running) await existing.start();
@@ -65,6 +66,7 @@ export async function ensureVolume(
   name: string,
 ): Promise<{ name: string; generation: string }> {
   const volume = docker.getVolume(name);
+  // Not created yet: created below.
   let found = await volume.inspect().catch(() => undefined);
   if (!found) {
     await docker.createVolume({

@@ -18,6 +18,7 @@ export class Stamp {
     try {
       return readFileSync(this.#file, 'utf8') === this.#value;
     } catch {
+      // No stamp yet: not current, so the work is done.
       return false;
     }
   }

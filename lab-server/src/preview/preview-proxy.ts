@@ -570,6 +570,7 @@ function originForm(url: string | undefined): string {
     const u = new URL(url);
     return `${u.pathname}${u.search}`;
   } catch {
+    // Not an absolute URL: the root of the preview.
     return '/';
   }
 }

@@ -10,6 +10,7 @@ const read = (path: string) => {
   try {
     return readFileSync(path, 'utf8').trim();
   } catch {
+    // Not on this kernel: the fact is absent.
     return undefined;
   }
 };
@@ -23,6 +24,7 @@ export async function readHostFacts(engine: {
 }): Promise<HostFacts> {
   const iptables = await runCommand('iptables', ['-w', '-S', 'INPUT'])
     .then((r) => r.code === 0)
+    // No iptables binary: reported as a missing fact, and the profile says what it needs.
     .catch(() => false);
   return {
     cgroup: existsSync('/sys/fs/cgroup/cgroup.controllers') ? 'v2' : 'v1',

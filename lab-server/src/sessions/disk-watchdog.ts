@@ -161,6 +161,7 @@ export class DiskWatchdog {
       ceilingBytes: excess.ceilingBytes,
       freeBytes: used - this.#capBytes,
       graceEndsAt: excess.graceEndsAt ?? now,
+      // The warning goes out without the file list rather than not at all.
       largest: await this.#files.largest(node.containerId, 5).catch(() => []),
     });
   }

@@ -47,6 +47,7 @@ function hardOpenFilesLimit(): number {
     const hard = Number(line?.trim().split(/\s+/)[4]);
     return Number.isFinite(hard) && hard > 0 ? hard : 65_536;
   } catch {
+    // No /proc: the usual default.
     return 65_536;
   }
 }
@@ -148,6 +149,7 @@ export class DockerProvisioner implements Provisioner {
       }
       throw new Error('no free subnet for the session network after 10 attempts');
     });
+    // The queue only orders allocations; each failure is its caller's, delivered by `run`.
     this.#networkQueue = run.catch(() => undefined);
     return run;
   }
@@ -209,6 +211,7 @@ export class DockerProvisioner implements Provisioner {
     try {
       return await this.docker.createContainer(spec);
     } catch (err) {
+      // The engine's refusal below is what the learner hears; a disk left over is removed with the sandbox.
       await this.#disks?.remove(sessionId, name).catch(() => undefined);
       throw err;
     }

@@ -81,6 +81,7 @@ export async function execInContainer(
  * (the lab runs on the engine's host).
  */
 export async function killExec(exec: Docker.Exec): Promise<void> {
+  // Gone already: nothing to kill.
   const info = await exec.inspect().catch(() => undefined);
   const pid = (info as { Pid?: number } | undefined)?.Pid;
   if (!info?.Running || !pid) return;

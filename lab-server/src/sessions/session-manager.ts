@@ -147,7 +147,7 @@ export class SessionManager {
   async start(options: { sweepIntervalMs?: number } = {}): Promise<{ adopted: string[]; removed: string[] }> {
     const result = await this.reconcile();
     this.#sweeper = setInterval(
-      () => void this.sweep().catch(() => undefined),
+      () => void this.sweep().catch(this.#report({ operation: 'expiry sweep' })),
       options.sweepIntervalMs ?? 10_000,
     );
     this.#sweeper.unref();
@@ -176,7 +176,10 @@ export class SessionManager {
       }
       // The engine may have restarted (nodes stopped): bring the nodes back; their Swarm state is on disk.
       for (const c of sandbox.containers) {
-        if (!c.running) await this.#provisioner.startNode(record.id, c.node, c.id).catch(() => undefined);
+        if (!c.running)
+          await this.#provisioner
+            .startNode(record.id, c.node, c.id)
+            .catch(this.#report({ session: record.id, node: c.node, operation: 'start on adoption' }));
       }
       this.#sessions.set(record.id, record);
       known.delete(record.id);
@@ -250,7 +253,10 @@ export class SessionManager {
       return record;
     } catch (err) {
       this.#sessions.delete(id);
-      await this.#provisioner.destroySandbox(id).catch(() => undefined);
+      // The creation's own failure is what the learner hears; a failed clean-up is the operator's.
+      await this.#provisioner
+        .destroySandbox(id)
+        .catch(this.#report({ session: id, operation: 'clean up a failed start' }));
       await this.#store.deleteSession(id);
       const reason = err instanceof Error ? err.message : String(err);
       throw new LabError(SandboxStartFailed, { template: template.name, reason }, { cause: err });
@@ -356,8 +362,11 @@ export class SessionManager {
       await this.#provisioner.removeNode(record.id, name);
       record.nodes = record.nodes.filter((n) => n !== node);
       if (node.role !== 'none') {
-        const manager = await this.#reachableManager(record).catch(() => undefined);
-        if (manager) await this.#provisioner.forgetSwarmNode(record.id, manager, name).catch(() => undefined);
+        // The node is gone either way; a Swarm that still lists it is said in the log.
+        const context = { session: record.id, node: name, operation: 'forget a removed Swarm node' };
+        const manager = await this.#reachableManager(record).catch(this.#report(context));
+        if (manager)
+          await this.#provisioner.forgetSwarmNode(record.id, manager, name).catch(this.#report(context));
       }
       await this.#store.saveSession(record);
       await this.#events.publish(record.id, 'node-removed', { node: name });
@@ -521,7 +530,9 @@ export class SessionManager {
   async delete(id: string, reason = 'deleted'): Promise<void> {
     const record = this.#sessions.get(id);
     if (record) record.state = 'deleting';
-    await this.#events.publish(id, 'session-ended', { reason }).catch(() => undefined);
+    await this.#events
+      .publish(id, 'session-ended', { reason })
+      .catch(this.#report({ session: id, operation: 'announce the end' }));
     await this.#terminals?.closeSession(id);
     this.#sessions.delete(id);
     this.#warned.delete(id);
@@ -547,7 +558,10 @@ export class SessionManager {
     }
     // Persist activity times now and then, not on every keystroke.
     for (const record of this.#sessions.values()) {
-      if (record.state === 'ready') await this.#store.saveSession(record).catch(() => undefined);
+      if (record.state === 'ready')
+        await this.#store
+          .saveSession(record)
+          .catch(this.#report({ session: record.id, operation: 'save activity' }));
     }
   }
 
@@ -555,7 +569,9 @@ export class SessionManager {
     if (this.#sweeper) clearInterval(this.#sweeper);
     this.#stopWatchingEngine();
     for (const record of this.#sessions.values())
-      await this.#store.saveSession(record).catch(() => undefined);
+      await this.#store
+        .saveSession(record)
+        .catch(this.#report({ session: record.id, operation: 'save on stop' }));
   }
 
   #expiry(record: SessionRecord, now: number): { at: number; expired: boolean; reason: 'idle' | 'max-age' } {
@@ -623,7 +639,9 @@ export class SessionManager {
 
   /** A node's state; undefined when it is gone or the engine cannot say. */
   #status(containerId: string): Promise<NodeStatus | undefined> {
-    return this.#provisioner.nodeStatus(containerId).catch(() => undefined);
+    return this.#provisioner
+      .nodeStatus(containerId)
+      .catch(this.#report({ container: containerId, operation: 'read a node state' }));
   }
 
   /** A manager of the session whose engine answers (to join or forget nodes through). */
@@ -685,7 +703,7 @@ export class SessionManager {
         .publish(record.id, 'engine-down', {
           message: "The lab's Docker engine stopped; your nodes will be started again as soon as it is back.",
         })
-        .catch(() => undefined);
+        .catch(this.#report({ session: record.id, operation: 'announce the engine outage' }));
     }
   }
 
@@ -717,12 +735,20 @@ export class SessionManager {
       try {
         await this.#provisioner.startNode(record.id, node.name, node.containerId);
         restarted.push(node.name);
-      } catch {
+      } catch (err) {
+        // Said to the learner in the engine-restarted event below.
+        this.#report({ session: record.id, node: node.name, operation: 'start after the outage' })(err);
         failed.push(node.name);
       }
     }
     await Promise.all(
-      restarted.map((n) => this.#provisioner.waitForNodeEngine(record.id, n, 60_000).catch(() => undefined)),
+      restarted.map((n) =>
+        this.#provisioner
+          .waitForNodeEngine(record.id, n, 60_000)
+          .catch(
+            this.#report({ session: record.id, node: n, operation: 'wait for the engine after the outage' }),
+          ),
+      ),
     );
     await this.#events
       .publish(record.id, 'engine-restarted', {
@@ -732,7 +758,15 @@ export class SessionManager {
           ? `The lab's Docker engine is back, but ${failed.join(', ')} could not start again: restart or remove ${failed.length > 1 ? 'them' : 'it'}.`
           : "The lab's Docker engine is back and your nodes run again; reconnect your terminals.",
       })
-      .catch(() => undefined);
+      .catch(this.#report({ session: record.id, operation: 'announce the recovery' }));
+  }
+
+  /** A catch handler that reports a failure no caller receives, with what was being done. */
+  #report(context: Record<string, string>): (err: unknown) => undefined {
+    return (err) => {
+      this.onError?.(err, context);
+      return undefined;
+    };
   }
 
   async #serial<T>(id: string, work: () => Promise<T>): Promise<T> {
@@ -740,6 +774,7 @@ export class SessionManager {
     const next = previous.then(work, work);
     this.#locks.set(
       id,
+      // The chain only orders the work; each failure is its caller's, delivered by `next`.
       next.catch(() => undefined),
     );
     return next;

@@ -91,6 +91,7 @@ export class PostgresStore implements LabStore {
       await migrate(pool, redact(options.connectionString));
       return new PostgresStore(pool);
     } catch (err) {
+      // The migration's own failure below is what the operator hears.
       await pool.end().catch(() => undefined);
       if (isLabError(err)) throw err;
       throw new LabError(
@@ -207,6 +208,7 @@ async function migrate(pool: pg.Pool, where: string): Promise<void> {
     }
     await client.query('COMMIT');
   } catch (err) {
+    // The migration's own failure, rethrown below, is what the operator hears.
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
@@ -221,6 +223,7 @@ function redact(connectionString: string): string {
     if (url.password) url.password = '***';
     return url.toString();
   } catch {
+    // Not a URL: named by its setting instead, never printed.
     return 'DOCKSIDE_DATABASE_URL';
   }
 }

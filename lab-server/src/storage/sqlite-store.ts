@@ -245,6 +245,7 @@ function readOwner(file: string): Owner | undefined {
       ? { pid: owner.pid, host: owner.host }
       : undefined;
   } catch {
+    // No owner file, or a torn one: the holder is unknown.
     return undefined;
   }
 }

@@ -330,6 +330,7 @@ export class TerminalHub {
     for (const pending of this.#starting.values()) {
       if (!match(pending)) continue;
       pending.closing = reason;
+      // A start that failed was answered to its own connection already.
       done.push(pending.promise.then((s) => s.finished).catch(() => undefined));
     }
     for (const s of [...this.#shells.values()]) {
@@ -499,6 +500,7 @@ export class TerminalHub {
           }
           size = parsed.data;
         } catch {
+          // Answered to the browser with an error status just below.
           this.#status(s.ws, errorStatus(TerminalResizeInvalid, { reason: 'not-json' }, s.lang));
           return;
         }
@@ -626,6 +628,7 @@ export class TerminalHub {
    * (SIGHUP, which bash passes on to its jobs), then killed if it lingers.
    */
   async #kill(s: Shell): Promise<void> {
+    // Gone already: nothing to kill.
     const info = await s.exec.inspect().catch(() => undefined);
     if (!info?.Running) return;
     const pid = info.Pid;
@@ -662,6 +665,7 @@ export class TerminalHub {
       });
       return true;
     } catch {
+      // Still running after the wait: the caller kills it harder.
       return false;
     }
   }
@@ -698,6 +702,7 @@ async function signalOnHost(pid: number, marker: string, signal: NodeJS.Signals)
   try {
     environ = (await readFile(`/proc/${pid}/environ`)).toString('latin1');
   } catch {
+    // The process is gone: nothing to signal.
     return false;
   }
   if (!environ.split('\0').includes(`${MARKER_ENV}=${marker}`)) return false;

@@ -15,6 +15,7 @@ let timer: number | undefined;
 /** One poller for the page, however many status elements there are. */
 async function poll(): Promise<void> {
   window.clearTimeout(timer);
+  // Unreachable: the status says "lab offline".
   last = await labApi.health().catch(() => undefined);
   for (const listener of listeners) listener(last);
   const delay =

@@ -100,6 +100,7 @@ async function request<T>(method: string, path: string, options: RequestOptions 
   try {
     json = text ? JSON.parse(text) : undefined;
   } catch {
+    // Not JSON (a proxy's page): the status alone says what failed.
     json = undefined;
   }
   if (!response.ok) {
@@ -122,8 +123,10 @@ export const labApi = {
     try {
       response = await fetch(ROUTES.health, { cache: 'no-store', signal: AbortSignal.timeout(8000) });
     } catch {
+      // Said as "the lab server does not answer".
       throw new LabApiError(0, {}, pageTranslator()('error.LabUnreachable'));
     }
+    // Not JSON: said as the status below.
     const body = (await response.json().catch(() => undefined)) as LabHealth | undefined;
     if (body?.status) return body;
     throw new LabApiError(

@@ -55,6 +55,7 @@ export function browserTabId(): string {
     sessionStorage.setItem(key, id);
     return id;
   } catch {
+    // Storage blocked (private mode): one shell for every tab.
     return 'default';
   }
 }

@@ -296,8 +296,14 @@ class DocksideLab extends HTMLElement implements TerminalHost {
       const stop = el('button', { type: 'button', class: 'lab-btn lab-small' }, this.#t('lab.stop'));
       stop.addEventListener('click', async () => {
         stop.setAttribute('disabled', '');
-        await labApi.deleteSession(session.id).catch(() => undefined);
-        stop.closest('li')?.remove();
+        try {
+          await labApi.deleteSession(session.id);
+          stop.closest('li')?.remove();
+        } catch (err) {
+          // Still listed, with why it could not be stopped.
+          stop.removeAttribute('disabled');
+          this.#notice(err instanceof Error ? err.message : String(err));
+        }
       });
       list.append(
         el(

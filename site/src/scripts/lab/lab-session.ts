@@ -5,6 +5,7 @@
  * polling as a fallback), and says clearly when it ended.
  */
 
+import { SESSION_ID } from '../../../../lab-server/src/protocol/names.ts';
 import { route } from '../../../../lab-server/src/protocol/routes.ts';
 import { pageTranslator } from '../../utils/ui-strings.ts';
 import {
@@ -394,10 +395,9 @@ export class LabSession extends EventTarget {
       const value = JSON.parse(localStorage.getItem(storageKey(this.lesson)) ?? 'null') as {
         id?: unknown;
       } | null;
-      return typeof value?.id === 'string' && /^[0-9a-f]{16}(?:[0-9a-f]{16})?$/.test(value.id)
-        ? { id: value.id }
-        : undefined;
+      return typeof value?.id === 'string' && SESSION_ID.test(value.id) ? { id: value.id } : undefined;
     } catch {
+      // Storage blocked or a torn value: nothing remembered.
       return undefined;
     }
   }

@@ -227,6 +227,7 @@ export class TerminalView {
       this.focus();
       return true;
     } catch {
+      // Clipboard refused: the caller shows how to paste by hand.
       return false;
     }
   }
@@ -403,6 +404,7 @@ export async function copyText(text: string): Promise<boolean> {
     await navigator.clipboard.writeText(text);
     return true;
   } catch {
+    // Clipboard refused: the fallback below.
     const active = document.activeElement as HTMLElement | null;
     const area = document.createElement('textarea');
     area.value = text;
