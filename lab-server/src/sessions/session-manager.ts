@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   CapacityReached,
   type DownReason,
@@ -17,14 +17,10 @@ import { TEMPLATES, type Template } from '../protocol/templates.ts';
 import type { LabStore, NodeRecord, SessionRecord } from '../storage/lab-store.ts';
 import { formatSize } from '../util/sizes.ts';
 import { waitFor } from '../util/wait-for.ts';
-import type {
-  DiskStopped,
-  DiskStopReason,
-  DiskWarning,
-  DiskWatchdogHooks,
-  WatchedNode,
-} from './disk-watchdog.ts';
+import { diskStopMessage, diskWarningMessage } from './disk-messages.ts';
+import type { DiskWatchdogHooks, WatchedNode } from './disk-watchdog.ts';
 import { type ExecResult, isNotRunningError } from './node-exec.ts';
+import { NodeStops } from './node-stops.ts';
 import {
   NodeNotRunningError,
   type NodeStatus,
@@ -32,18 +28,10 @@ import {
   type SwarmMemberRef,
 } from './provisioner.ts';
 import type { SessionEvents } from './session-events.ts';
+import { SessionLimiter, type SessionLimits } from './session-limiter.ts';
+import { base32, hashToken, newSessionId } from './session-tokens.ts';
 
-export interface SessionLimits {
-  /** Sandboxes running at once on this lab. */
-  maxSessions: number;
-  /** Sandboxes one learner may hold at once. */
-  maxSessionsPerOwner: number;
-  /** New sandboxes per client address per minute (a workshop room often shares one address). */
-  createsPerAddressPerMinute: number;
-  maxNodesPerSession: number;
-  /** Nodes running at once on this lab, all sandboxes together. */
-  maxLabNodes: number;
-}
+export type { SessionLimits };
 
 export interface SessionTimes {
   idleTimeoutMs: number;
@@ -52,34 +40,13 @@ export interface SessionTimes {
   warnBeforeMs: number;
 }
 
+export { hashToken, newOwnerToken } from './session-tokens.ts';
+
 /** Closes terminals when their shells lose their node or session. */
 export interface TerminalCloser {
   closeNode(sessionId: string, node: string): void | Promise<void>;
   closeSession(sessionId: string): void | Promise<void>;
 }
-
-/** A session id: 128 random bits (not a secret on its own: every call also needs the owner's token). */
-const newId = () => randomBytes(16).toString('hex');
-const base32 = (bytes: Buffer) => {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
-  let bits = 0;
-  let value = 0;
-  let out = '';
-  for (const byte of bytes) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += alphabet[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += alphabet[(value << (5 - bits)) & 31];
-  return out;
-};
-
-/** A learner's secret: 128 random bits. Only its hash is stored. */
-export const newOwnerToken = () => randomBytes(16).toString('base64url');
-export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /**
  * Owns every learner's sandbox: creates them from templates, changes their nodes, runs commands in
@@ -94,12 +61,9 @@ export class SessionManager {
   readonly #times: SessionTimes;
   readonly #sessions = new Map<string, SessionRecord>();
   readonly #locks = new Map<string, Promise<unknown>>();
-  readonly #createdBy = new Map<string, number[]>();
+  readonly #limiter: SessionLimiter;
   readonly #warned = new Set<string>();
-  /** Nodes stopped through the lab (kill, disk watchdog), which an engine recovery leaves down. */
-  readonly #stoppedOnPurpose = new Set<string>();
-  /** Why each stopped node stopped (by container id), for whoever races the stop (NodeDown). */
-  readonly #downReasons = new Map<string, DownReason>();
+  readonly #stops = new NodeStops();
   #terminals: TerminalCloser | undefined;
   #sweeper: NodeJS.Timeout | undefined;
   /** Closes the engine's node events (set while they are followed). */
@@ -127,6 +91,7 @@ export class SessionManager {
     this.#limits = options.limits;
     this.#times = options.times;
     this.#clock = options.clock ?? Date.now;
+    this.#limiter = new SessionLimiter(options.limits, this.#clock);
   }
 
   set terminals(closer: TerminalCloser) {
@@ -200,10 +165,10 @@ export class SessionManager {
   }): Promise<SessionRecord> {
     const template = TEMPLATES[request.template] as Template;
     const ownerHash = hashToken(request.ownerToken);
-    this.#checkLimits(ownerHash, request.clientAddress, template.nodes);
+    this.#limiter.admit([...this.#sessions.values()], ownerHash, request.clientAddress, template.nodes);
     const now = this.#clock();
     const record: SessionRecord = {
-      id: newId(),
+      id: newSessionId(),
       ownerHash,
       previewToken: base32(randomBytes(16)),
       template: template.name,
@@ -216,7 +181,7 @@ export class SessionManager {
       clientAddress: request.clientAddress,
     };
     this.#sessions.set(record.id, record);
-    this.#createdBy.set(request.clientAddress, [...(this.#createdBy.get(request.clientAddress) ?? []), now]);
+    this.#limiter.created(request.clientAddress);
     await this.#store.saveSession(record);
     return record;
   }
@@ -336,7 +301,7 @@ export class SessionManager {
       if (record.nodes.length >= this.#limits.maxNodesPerSession) {
         throw new LabError(NodeLimitReached, { max: this.#limits.maxNodesPerSession });
       }
-      this.#checkNodeCapacity(1);
+      this.#limiter.admitNodes([...this.#sessions.values()], 1);
       let index = 0;
       while (record.nodes.some((n) => n.name === nodeName(index))) index++;
       const name = nodeName(index);
@@ -377,8 +342,7 @@ export class SessionManager {
   async restartNode(record: SessionRecord, name: string): Promise<void> {
     await this.#serial(record.id, async () => {
       const { containerId } = this.node(record, name);
-      this.#stoppedOnPurpose.delete(containerId);
-      this.#downReasons.delete(containerId);
+      this.#stops.restarting(containerId);
       await this.#terminals?.closeNode(record.id, name);
       await this.#provisioner.restartNode(record.id, name, containerId);
       await this.#provisioner.waitForNodeEngine(record.id, name);
@@ -393,8 +357,7 @@ export class SessionManager {
   ): Promise<void> {
     await this.#serial(record.id, async () => {
       const { containerId } = this.node(record, name);
-      this.#stoppedOnPurpose.add(containerId);
-      this.#downReasons.set(containerId, reason);
+      this.#stops.stopping(containerId, reason);
       await this.#terminals?.closeNode(record.id, name);
       await this.#provisioner.killNode(containerId);
     });
@@ -430,7 +393,7 @@ export class SessionManager {
         const record = sessionOf(target);
         if (!record) return;
         const message = diskStopMessage(target.node, found);
-        this.#downReasons.set(target.containerId, {
+        this.#stops.explain(target.containerId, {
           kind: 'disk',
           stop: found.reason,
           usedBytes: found.usedBytes,
@@ -481,7 +444,7 @@ export class SessionManager {
   }
 
   #nodeDown(name: string, containerId: string, state: string, cause?: unknown): Error {
-    const reason = this.#downReasons.get(containerId);
+    const reason = this.#stops.reason(containerId);
     return new LabError(NodeDown, { node: name, state, ...(reason ? { why: reason } : {}) }, { cause });
   }
 
@@ -508,7 +471,7 @@ export class SessionManager {
         const after = await this.#status(containerId);
         return after?.running ? undefined : (after?.status ?? 'missing');
       };
-      const state = this.#downReasons.has(containerId)
+      const state = this.#stops.reason(containerId)
         ? ((await stopped()) ?? 'stopping')
         : await waitFor(stopped, { timeoutMs: 1000, intervalMs: 100, what: `${name} to stop` }).catch(
             () => undefined,
@@ -580,41 +543,6 @@ export class SessionManager {
     return { at, expired: now >= at, reason: idleAt <= record.expiresAt ? 'idle' : 'max-age' };
   }
 
-  /** The lab-wide node cap: nodes of sandboxes being made count as soon as they are asked for. */
-  #checkNodeCapacity(wanted: number): void {
-    let active = 0;
-    for (const s of this.#sessions.values())
-      active += s.state === 'creating' ? (TEMPLATES[s.template]?.nodes ?? 0) : s.nodes.length;
-    if (active + wanted > this.#limits.maxLabNodes) {
-      throw new LabError(CapacityReached, { active, max: this.#limits.maxLabNodes, unit: 'nodes', wanted });
-    }
-  }
-
-  #checkLimits(ownerHash: string, address: string, nodes: number): void {
-    const now = this.#clock();
-    if (this.#sessions.size >= this.#limits.maxSessions) {
-      throw new LabError(CapacityReached, {
-        active: this.#sessions.size,
-        max: this.#limits.maxSessions,
-        unit: 'sandboxes',
-      });
-    }
-    this.#checkNodeCapacity(nodes);
-    const owned = [...this.#sessions.values()].filter((s) => s.ownerHash === ownerHash).length;
-    if (owned >= this.#limits.maxSessionsPerOwner) {
-      throw new LabError(TooManySessions, { max: this.#limits.maxSessionsPerOwner });
-    }
-    const recent = (this.#createdBy.get(address) ?? []).filter((t) => now - t < 60_000);
-    this.#createdBy.set(address, recent);
-    if (recent.length >= this.#limits.createsPerAddressPerMinute) {
-      const retryAfterSeconds = Math.ceil((60_000 - (now - (recent[0] ?? now))) / 1000);
-      throw new LabError(RateLimited, {
-        perMinute: this.#limits.createsPerAddressPerMinute,
-        retryAfterSeconds,
-      });
-    }
-  }
-
   #require(id: string): SessionRecord {
     const record = this.#sessions.get(id);
     if (!record) throw new LabError(SessionNotFound, { id });
@@ -660,7 +588,7 @@ export class SessionManager {
       (e) => {
         if (!this.#sessions.has(e.sessionId)) return;
         const type = e.status === 'start' ? 'node-up' : e.status === 'oom' ? 'node-oom' : 'node-down';
-        this.#noteNodeEvent(e.containerId, e.status, e.exitCode);
+        this.#stops.noteEvent(e.containerId, e.status, e.exitCode);
         void this.#events
           .publish(e.sessionId, type, {
             node: e.node,
@@ -675,17 +603,6 @@ export class SessionManager {
       },
     );
     this.#stopEvents = close;
-  }
-
-  /** Keeps why a node stopped when the lab did not stop it (a NodeDown says it), and forgets it on start. */
-  #noteNodeEvent(containerId: string, status: string, exitCode: number | undefined): void {
-    if (status === 'start') this.#downReasons.delete(containerId);
-    else if (status === 'oom') this.#downReasons.set(containerId, { kind: 'oom' });
-    else if (!this.#downReasons.has(containerId))
-      this.#downReasons.set(containerId, {
-        kind: 'exited',
-        ...(exitCode !== undefined ? { exitCode } : {}),
-      });
   }
 
   /** Closes the engine's event stream on purpose (its end then signals no outage). */
@@ -730,7 +647,7 @@ export class SessionManager {
     const failed: string[] = [];
     for (const node of record.nodes) {
       // A node stopped on purpose (by the learner, or by the disk watchdog) stays down.
-      if ((await this.#status(node.containerId))?.running || this.#stoppedOnPurpose.has(node.containerId))
+      if ((await this.#status(node.containerId))?.running || this.#stops.onPurpose(node.containerId))
         continue;
       try {
         await this.#provisioner.startNode(record.id, node.name, node.containerId);
@@ -779,22 +696,4 @@ export class SessionManager {
     );
     return next;
   }
-}
-
-function diskStopMessage(node: string, found: DiskStopped): string {
-  const used = formatSize(found.usedBytes);
-  const cap = formatSize(found.capBytes);
-  if (found.reason === 'ceiling') {
-    return `${node} was stopped again: it kept writing during its grace window, up to ${used} of its own files (the cap is ${cap}). Restart it and delete files before you write more.`;
-  }
-  const still = found.reason === 'grace-ended' ? ' when its grace window ended' : '';
-  return `${node} was stopped: its own files (outside /var/lib/docker) take ${used}${still}, more than the ${cap} a node may use. Restart it and delete what you do not need.`;
-}
-
-function diskWarningMessage(node: string, warning: DiskWarning): string {
-  const seconds = Math.max(0, Math.round((warning.graceEndsAt - Date.now()) / 1000));
-  const where = warning.largest.length
-    ? ` The biggest: ${warning.largest.map((f) => `${f.path} (${formatSize(f.bytes)})`).join(', ')}.`
-    : '';
-  return `${node}'s own files take ${formatSize(warning.usedBytes)}, over the ${formatSize(warning.capBytes)} cap: delete at least ${formatSize(warning.freeBytes)} within ${seconds} s or it is stopped again.${where}`;
 }
