@@ -28,7 +28,20 @@ export default defineConfig({
         fr: { label: 'Français', lang: 'fr' },
       },
       sidebar: lessonSidebar(lessonsDir),
-      customCss: ['./src/styles/custom.css'],
+      // One file per component, in cascade order (later files may refine earlier ones).
+      customCss: [
+        'base.css',
+        'buttons.css',
+        'lab-status.css',
+        'lab-layout.css',
+        'lab-panel.css',
+        'code-actions.css',
+        'lesson-facts.css',
+        'exercises.css',
+        'home.css',
+        'narrow.css',
+        'no-js.css',
+      ].map((file) => `./src/styles/${file}`),
       // Starlight's remark/rehype plugins (asides, heading links) only touch files under these folders.
       markdown: { processedDirs: ['../lessons'] },
       routeMiddleware: './src/route-middleware.ts',
@@ -47,5 +60,14 @@ export default defineConfig({
   vite: {
     // The site imports the lab server's protocol types and templates (one source of truth).
     server: { fs: { allow: ['..'] } },
+    resolve: {
+      // Pagefind's search box loads when the search dialog first opens, not on every page.
+      alias: [
+        {
+          find: /^@pagefind\/default-ui$/,
+          replacement: fileURLToPath(new URL('./src/scripts/search-on-open.ts', import.meta.url)),
+        },
+      ],
+    },
   },
 });
