@@ -7,7 +7,8 @@
 
 import { pageTranslator, type UiKey } from '../../utils/ui-strings.ts';
 import type { NodeView, SessionView } from './api-client.ts';
-import { browserTabId, el, formatSize, formatTime, refs } from './dom.ts';
+import { browserTabId, el, formatTime, refs } from './dom.ts';
+import { LabNotices } from './lab-notices.ts';
 import { type LabSession, type LabSnapshot, pageLab, type TerminalHost } from './lab-session.ts';
 import type { TerminalState, TerminalView } from './terminal-view.ts';
 
@@ -57,15 +58,6 @@ const REFS = [
   'termAction',
 ] as const;
 
-/** A `node-disk-warning` event's data (docs/api.md). */
-interface DiskWarning {
-  usedBytes: number;
-  capBytes: number;
-  freeBytes: number;
-  graceEndsAt: number;
-  largest: { path: string; bytes: number }[];
-}
-
 interface NodeTab {
   name: string;
   tab: HTMLButtonElement;
@@ -95,11 +87,7 @@ class DocksideLab extends HTMLElement implements TerminalHost {
   #selected = 'node1';
   #tabId = browserTabId();
   #elapsedTimer: number | undefined;
-  /** The node whose stop was last explained (out of memory, disk cap), and when. */
-  #explained: { node: string; at: number } | undefined;
-  #noticeTimer: number | undefined;
-  /** Nodes restarted over their files cap, in their grace window: what the lab said about each. */
-  #diskWarnings = new Map<string, DiskWarning>();
+  #notices!: LabNotices;
   #focusOnConnect = false;
   #busy = false;
 
@@ -108,11 +96,20 @@ class DocksideLab extends HTMLElement implements TerminalHost {
     if (!lab) return;
     this.#lab = lab;
     this.#r = refs(this, REFS);
+    this.#notices = new LabNotices({
+      notice: this.#r.notice,
+      diskBox: this.#r.diskWarning,
+      t: this.#t,
+      lang: this.#lang,
+    });
     this.#selected = sessionStorage.getItem(this.#selectionKey()) ?? 'node1';
     lab.attachTerminals(this);
     lab.addEventListener('change', () => this.#render());
     lab.addEventListener('start-requested', () => this.#drawAttentionToStart());
-    lab.addEventListener('lab-event', (e) => this.#onLabEvent((e as CustomEvent).detail));
+    lab.addEventListener('lab-event', (e) => {
+      // Events of a sandbox not (or no longer) shown are not news.
+      if (this.#lab.snapshot.phase === 'ready') this.#notices.onEvent((e as CustomEvent).detail);
+    });
     this.#wire();
     this.#r.start.removeAttribute('disabled');
     this.#r.fullscreen.hidden = false;
@@ -130,7 +127,7 @@ class DocksideLab extends HTMLElement implements TerminalHost {
   type(node: string, text: string): void {
     const tab = this.#nodes.get(node);
     if (!tab) {
-      this.#notice(this.#t('code.noNode', { node }));
+      this.#notices.say(this.#t('code.noNode', { node }));
       return;
     }
     this.#select(node, false);
@@ -171,7 +168,7 @@ class DocksideLab extends HTMLElement implements TerminalHost {
       this.#withBusy(r.extend, async () => {
         await this.#lab.extend();
         const until = this.#lab.snapshot.session?.expiresAt;
-        if (until) this.#notice(this.#t('lab.extended', { time: formatTime(until, this.#lang) }));
+        if (until) this.#notices.say(this.#t('lab.extended', { time: formatTime(until, this.#lang) }));
       }),
     );
     r.fullscreen.addEventListener('click', () => this.#toggleFullscreen());
@@ -188,12 +185,12 @@ class DocksideLab extends HTMLElement implements TerminalHost {
     r.tabs.addEventListener('keydown', (e) => this.#onTabKey(e));
     r.copy.addEventListener('click', async () => {
       const view = this.#nodes.get(this.#selected)?.view;
-      if (view && (await view.copySelection())) this.#notice(this.#t('term.copy'));
+      if (view && (await view.copySelection())) this.#notices.say(this.#t('term.copy'));
       view?.focus();
     });
     r.paste.addEventListener('click', async () => {
       const view = this.#nodes.get(this.#selected)?.view;
-      if (view && !(await view.paste())) this.#notice(this.#t('term.help'));
+      if (view && !(await view.paste())) this.#notices.say(this.#t('term.help'));
     });
     r.searchOpen.addEventListener('click', () => this.#openSearch());
     r.search.addEventListener('submit', (e) => {
@@ -302,7 +299,7 @@ class DocksideLab extends HTMLElement implements TerminalHost {
         } catch (err) {
           // Still listed, with why it could not be stopped.
           stop.removeAttribute('disabled');
-          this.#notice(err instanceof Error ? err.message : String(err));
+          this.#notices.say(err instanceof Error ? err.message : String(err));
         }
       });
       list.append(
@@ -540,7 +537,7 @@ class DocksideLab extends HTMLElement implements TerminalHost {
         // A terminal that cannot connect may mean the sandbox is gone: ask the lab.
         if (state.kind === 'reconnecting' && state.attempt >= 2) void this.#lab.refresh();
       },
-      onNotice: (message, hint) => this.#notice(hint ? `${message} ${hint}` : message),
+      onNotice: (message, hint) => this.#notices.say(hint ? `${message} ${hint}` : message),
       onSearchRequest: () => this.#openSearch(),
     });
     return tab.view;
@@ -641,62 +638,6 @@ class DocksideLab extends HTMLElement implements TerminalHost {
     start.classList.remove('lab-attention');
     void start.offsetWidth;
     start.classList.add('lab-attention');
-  }
-
-  #onLabEvent(event: { type: string; data: Record<string, unknown> }): void {
-    const node = typeof event.data?.node === 'string' ? event.data.node : '';
-    if (this.#lab.snapshot.phase !== 'ready') return;
-    const about = (key: UiKey) => {
-      // Said why a node stopped: the plain "down" that arrives next must not hide it.
-      this.#explained = { node, at: Date.now() };
-      this.#notice(`${node}${this.#t('colon')} ${this.#t(key)}`);
-    };
-    if (event.type === 'node-down') {
-      const explained = this.#explained?.node === node && Date.now() - this.#explained.at < 5000;
-      if (!explained) this.#notice(`${node}${this.#t('colon')} ${this.#t('lab.node.state.exited')}`);
-    }
-    if (event.type === 'node-oom') about('lab.node.oom');
-    if (event.type === 'node-disk-full') about('lab.node.diskFull');
-    if (event.type === 'node-disk-warning')
-      this.#diskWarnings.set(node, event.data as unknown as DiskWarning);
-    if (event.type === 'node-disk-ok')
-      this.#notice(`${node}${this.#t('colon')} ${this.#t('lab.node.diskOk')}`);
-    if (['node-disk-ok', 'node-disk-full', 'node-removed'].includes(event.type))
-      this.#diskWarnings.delete(node);
-    if (event.type.startsWith('node-disk-') || event.type === 'node-removed') this.#renderDiskWarnings();
-    if (event.type === 'engine-down') this.#notice(this.#t('lab.engine.down'));
-    if (event.type === 'engine-restarted') this.#notice(this.#t('lab.engine.back'));
-  }
-
-  /** One line per node in its grace window: how much to free, by when, and the biggest files. */
-  #renderDiskWarnings(): void {
-    const box = this.#r.diskWarning;
-    const size = (bytes: number) => formatSize(bytes, this.#lang);
-    const lines = [...this.#diskWarnings].map(([node, w]) =>
-      el(
-        'p',
-        {},
-        this.#t('lab.disk.warning', {
-          node,
-          used: size(w.usedBytes),
-          cap: size(w.capBytes),
-          free: size(w.freeBytes),
-          time: formatTime(w.graceEndsAt, this.#lang),
-          files: w.largest.map((f) => `${f.path} (${size(f.bytes)})`).join(', ') || '—',
-        }),
-      ),
-    );
-    box.replaceChildren(...lines);
-    box.hidden = lines.length === 0;
-  }
-
-  #notice(text: string): void {
-    const notice = this.#r.notice;
-    notice.textContent = text;
-    window.clearTimeout(this.#noticeTimer);
-    this.#noticeTimer = window.setTimeout(() => {
-      notice.textContent = '';
-    }, 6000);
   }
 
   async #withBusy(button: HTMLElement, work: () => Promise<unknown>): Promise<void> {
