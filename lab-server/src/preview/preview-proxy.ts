@@ -22,35 +22,28 @@ import {
   PreviewUnreachable,
 } from '../errors/preview-errors.ts';
 import { TOKEN_COOKIE } from '../protocol/names.ts';
+import {
+  describeAddress,
+  hostnameOf,
+  type ParsedPreview,
+  type PreviewRef,
+  type PreviewTarget,
+  parsePreviewHost,
+  parsePreviewPath,
+} from './preview-address.ts';
+import {
+  connectionTokens,
+  cookieName,
+  FORWARDED,
+  first,
+  HOP_BY_HOP,
+  renderPage,
+  rewriteLocation,
+  withoutLabCookie,
+} from './preview-http.ts';
 
-/** What a preview address names: a port of a node of the session the token belongs to. */
-export interface PreviewRef {
-  /** The session's preview token, lower case. */
-  token: string;
-  /** The node's name, lower case (`node1`). */
-  node: string;
-  /** 1 to 65535. */
-  port: number;
-}
-
-/** Where a preview's traffic goes: the node's address on its session network. */
-export interface PreviewTarget {
-  host: string;
-  port: number;
-}
-
-/** A request recognised as a preview request. */
-export interface ParsedPreview {
-  ref: PreviewRef;
-  /** Path and query sent to the target (`/`, `/app/?x=1`). */
-  path: string;
-  /** `host`: named by `<port>-<node>-<token>.<domain>`; `path`: under the path prefix. */
-  via: 'host' | 'path';
-  /** Where the preview's root is on the lab: `''` by host, `/preview/<token>/<node>/<port>` by path. */
-  mount: string;
-  /** Set for `<prefix>/<token>/<node>/<port>` without its trailing slash: where to send the browser. */
-  redirect?: string;
-}
+export type { ParsedPreview, PreviewRef, PreviewTarget } from './preview-address.ts';
+export { renderPage, rewriteLocation } from './preview-http.ts';
 
 export type PreviewLogger = Pick<Logger, 'debug' | 'info' | 'warn'>;
 
@@ -83,24 +76,6 @@ export interface PreviewProxyOptions {
 }
 
 // A preview host name's first label: <port>-<node>-<token>.
-const HOST_LABEL = /^([1-9]\d{0,4})-([a-z][a-z0-9]{0,31})-([a-z0-9]{16,40})$/;
-const TOKEN = /^[a-z0-9]{16,40}$/;
-const NODE = /^[a-z][a-z0-9]{0,31}$/;
-const PORT = /^[1-9]\d{0,4}$/;
-
-// RFC 9110 §7.6.1: meaningful for one connection only, never forwarded.
-const HOP_BY_HOP = [
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-];
-const FORWARDED = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-prefix'];
 const SANDBOX_CSP = 'sandbox allow-downloads allow-forms allow-modals allow-popups allow-scripts';
 
 const UNREACHABLE_CODES = new Set([
@@ -163,7 +138,7 @@ export class PreviewProxy {
 
   /** The preview a request is for, or undefined when it is not a preview request. */
   parse(req: Pick<IncomingMessage, 'headers' | 'url'>): ParsedPreview | undefined {
-    return this.#parseHost(req) ?? this.#parsePath(req.url ?? '/');
+    return parsePreviewHost(req, this.#domains) ?? parsePreviewPath(req.url ?? '/', this.#prefix);
   }
 
   /** Proxies a preview request; false (and nothing written) when it is not one. */
@@ -195,36 +170,6 @@ export class PreviewProxy {
   dispose(): void {
     for (const open of this.#open) open.destroy();
     this.#open.clear();
-  }
-
-  #parseHost(req: Pick<IncomingMessage, 'headers' | 'url'>): ParsedPreview | undefined {
-    const hostname = hostnameOf(req.headers.host);
-    if (!hostname) return undefined;
-    for (const domain of this.#domains) {
-      if (!hostname.endsWith(`.${domain}`)) continue;
-      const m = HOST_LABEL.exec(hostname.slice(0, -domain.length - 1));
-      const port = Number(m?.[1]);
-      if (!m?.[2] || !m[3] || port > 65_535) continue;
-      return { ref: { token: m[3], node: m[2], port }, path: originForm(req.url), via: 'host', mount: '' };
-    }
-    return undefined;
-  }
-
-  #parsePath(url: string): ParsedPreview | undefined {
-    if (!url.startsWith(`${this.#prefix}/`)) return undefined;
-    const q = url.indexOf('?');
-    const pathname = q < 0 ? url : url.slice(0, q);
-    const query = q < 0 ? '' : url.slice(q);
-    const [token, node, port, ...rest] = pathname.slice(this.#prefix.length + 1).split('/');
-    if (token === undefined || node === undefined || port === undefined) return undefined;
-    const ref = { token: token.toLowerCase(), node: node.toLowerCase(), port: Number(port) };
-    if (!TOKEN.test(ref.token) || !NODE.test(ref.node) || !PORT.test(port) || ref.port > 65_535) {
-      return undefined;
-    }
-    const mount = `${this.#prefix}/${token}/${node}/${port}`;
-    if (rest.length === 0)
-      return { ref, path: `/${query}`, via: 'path', mount, redirect: `${mount}/${query}` };
-    return { ref, path: `/${rest.join('/')}${query}`, via: 'path', mount };
   }
 
   /** The target, or undefined after `refuse` has answered. */
@@ -553,113 +498,4 @@ function endSoon(stream: Duplex, graceMs = 5000): void {
   const timer = setTimeout(() => stream.destroy(), graceMs);
   timer.unref();
   stream.once('close', () => clearTimeout(timer));
-}
-
-/** The host name of a Host header, lower case, without port or final dot. */
-function hostnameOf(host: string | undefined): string | undefined {
-  if (!host) return undefined;
-  const m = /^(\[[^\]]*\]|[^:]+)(?::\d*)?$/.exec(host.trim().toLowerCase());
-  return m?.[1]?.replace(/\.$/, '');
-}
-
-/** A request target as a path: absolute-form (`http://host/x`) becomes `/x`. */
-function originForm(url: string | undefined): string {
-  if (!url) return '/';
-  if (url.startsWith('/')) return url;
-  try {
-    const u = new URL(url);
-    return `${u.pathname}${u.search}`;
-  } catch {
-    // Not an absolute URL: the root of the preview.
-    return '/';
-  }
-}
-
-function describeAddress(parsed: ParsedPreview): string {
-  return `port ${parsed.ref.port} of ${parsed.ref.node}`;
-}
-
-function first(value: string | string[] | undefined): string | undefined {
-  const v = Array.isArray(value) ? value[0] : value;
-  return v?.split(',')[0]?.trim() || undefined;
-}
-
-/** Header names listed in a Connection header: hop-by-hop for this connection. */
-function connectionTokens(connection: string | string[] | undefined): string[] {
-  return [connection ?? []]
-    .flat()
-    .flatMap((v) => v.split(','))
-    .map((t) => t.trim().toLowerCase())
-    .filter((t) => t !== '');
-}
-
-function cookieName(pair: string): string {
-  const eq = pair.indexOf('=');
-  return (eq < 0 ? pair : pair.slice(0, eq)).trim();
-}
-
-/** A Cookie header without the lab's own secret, which a learner's server must never see. */
-function withoutLabCookie(cookie: string | undefined): string | undefined {
-  if (!cookie) return undefined;
-  const kept = cookie
-    .split(';')
-    .map((c) => c.trim())
-    .filter((c) => c !== '' && cookieName(c) !== TOKEN_COOKIE);
-  return kept.length > 0 ? kept.join('; ') : undefined;
-}
-
-/**
- * A redirect from the target, made to point at the preview: an absolute address naming the target (its
- * address, localhost, the node, or the host the browser used) becomes a path on the preview, and in
- * path form every path is put under the preview's mount. Anything else is left alone.
- */
-export function rewriteLocation(
-  location: string,
-  parsed: Pick<ParsedPreview, 'ref' | 'via' | 'mount'>,
-  target: PreviewTarget,
-  requestHostname: string | undefined,
-): string {
-  const mounted = (path: string) =>
-    parsed.via === 'path' &&
-    path !== parsed.mount &&
-    !path.startsWith(`${parsed.mount}/`) &&
-    !path.startsWith(`${parsed.mount}?`)
-      ? `${parsed.mount}${path}`
-      : path;
-  if (location.startsWith('/') && !location.startsWith('//')) return mounted(location);
-  if (!/^([a-z][a-z0-9+.-]*:)?\/\//i.test(location)) return location; // Relative to the page: fine as is.
-  let url: URL;
-  try {
-    url = new URL(location, 'http://unused.invalid');
-  } catch {
-    return location;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return location;
-  const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-  const targetNames = [target.host.toLowerCase(), 'localhost', '127.0.0.1', '[::1]', parsed.ref.node];
-  const pointsAtTarget =
-    url.hostname === requestHostname ||
-    (targetNames.includes(url.hostname) && (port === parsed.ref.port || port === target.port));
-  return pointsAtTarget ? mounted(`${url.pathname}${url.search}${url.hash}`) : location;
-}
-
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-/** A short page for a refusal: HTML for browsers, plain text for curl and scripts. */
-export function renderPage(
-  err: { title: string; message: string; hint: string; lang?: string },
-  accept: string | undefined,
-): { type: string; body: string } {
-  if (!accept?.includes('text/html')) {
-    return { type: 'text/plain; charset=utf-8', body: `${err.title}\n${err.message}\n${err.hint}\n` };
-  }
-  const body =
-    `<!doctype html>\n<html lang="${err.lang ?? 'en'}"><head><meta charset="utf-8">` +
-    '<meta name="viewport" content="width=device-width, initial-scale=1">' +
-    `<title>${escapeHtml(err.title)} · Dockside preview</title>` +
-    '<style>body{font:1.05rem/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#222}' +
-    'h1{font-size:1.4rem}</style></head>\n<body><main>' +
-    `<h1>${escapeHtml(err.title)}</h1><p>${escapeHtml(err.message)}</p><p>${escapeHtml(err.hint)}</p>` +
-    '</main></body></html>\n';
-  return { type: 'text/html; charset=utf-8', body };
 }

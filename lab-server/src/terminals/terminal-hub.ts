@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import type WebSocket from 'ws';
@@ -24,6 +23,7 @@ import {
 import { waitFor } from '../util/wait-for.ts';
 import { OutputBudget } from './output-budget.ts';
 import { ReplayBuffer } from './replay-buffer.ts';
+import { killShell, MARKER_ENV, SHELL_SCRIPT, type TerminalLogger } from './shell-process.ts';
 
 /** The node a terminal runs on. */
 export interface TerminalTarget {
@@ -36,11 +36,7 @@ export interface TerminalTarget {
   lang?: Language;
 }
 
-/** What the hub logs: a pino logger, or anything with the same two methods. */
-export interface TerminalLogger {
-  debug(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-}
+export type { TerminalLogger };
 
 export interface TerminalHubOptions {
   /** Output kept per shell for a browser that reattaches. Default 64 KiB. */
@@ -127,24 +123,10 @@ interface Ending {
 }
 
 const OPEN = 1;
-const MARKER_ENV = 'DOCKSIDE_TERMINAL';
 /** Frames a browser sends before its shell has started (it types at once) are kept, up to this. */
 const EARLY_FRAME_BYTES = 256 * 1024;
 /** Input held while a resize is applied (a few milliseconds, or Docker's 10 s timeout at worst). */
 const MAX_HELD_BYTES = 256 * 1024;
-
-// A login shell: bash when the node has it, else sh. `exec` keeps one process, so `$$` is the exec's
-// process and the shell keeps the exec's environment (with the marker).
-const SHELL_SCRIPT =
-  'cd "$HOME" 2>/dev/null; if command -v bash >/dev/null 2>&1; then exec bash -l; fi; exec sh -l';
-
-// Signals a terminal's shell from inside its container: the process with our marker whose parent is
-// outside the container (PPid 0), as every exec's process is. $1 signal, $2 marker assignment.
-const SIGNAL_SCRIPT = `for p in /proc/[0-9]*; do
-  grep -q '^PPid:[[:space:]]*0$' "$p/status" 2>/dev/null || continue
-  tr '\\0' '\\n' < "$p/environ" 2>/dev/null | grep -qxF "$2" || continue
-  kill -s "$1" "\${p##*/}" 2>/dev/null
-done`;
 
 const ResizeFrame = z.object({ cols: z.number(), rows: z.number() });
 const ACK = /^\d{1,15}$/;
@@ -599,7 +581,11 @@ export class TerminalHub {
     s.cancelWait?.();
     s.stream.destroy();
     s.finished = how.kill
-      ? this.#kill(s).catch((err: unknown) =>
+      ? killShell(s, {
+          hostSignals: this.#hostSignals,
+          graceMs: this.#killGraceMs,
+          logger: this.#logger,
+        }).catch((err: unknown) =>
           this.#logger?.warn({ err, session: s.sessionId, node: s.node, tab: s.tab }, 'terminal kill failed'),
         )
       : Promise.resolve();
@@ -621,95 +607,5 @@ export class TerminalHub {
       count--;
     }
     return count < this.#maxPerNode;
-  }
-
-  /**
-   * Docker 20.10 leaves an exec's process running when its connection closes, so a shell is hung up
-   * (SIGHUP, which bash passes on to its jobs), then killed if it lingers.
-   */
-  async #kill(s: Shell): Promise<void> {
-    // Gone already: nothing to kill.
-    const info = await s.exec.inspect().catch(() => undefined);
-    if (!info?.Running) return;
-    const pid = info.Pid;
-    const ended = (via: string, signal: string) =>
-      this.#logger?.debug({ key: s.key, pid, via, signal }, 'terminal shell ended');
-    if (this.#hostSignals && pid > 0 && (await signalOnHost(pid, s.marker, 'SIGHUP'))) {
-      if (await this.#exited(s, this.#killGraceMs)) return ended('host', 'SIGHUP');
-      if ((await signalOnHost(pid, s.marker, 'SIGKILL')) && (await this.#exited(s, 2000))) {
-        return ended('host', 'SIGKILL');
-      }
-    }
-    // Not on the engine's host (or not allowed): signal it from inside its container.
-    for (const [signal, graceMs] of [
-      ['HUP', this.#killGraceMs],
-      ['KILL', 2000],
-    ] as const) {
-      await this.#signalInContainer(s, signal).catch((err: unknown) =>
-        this.#logger?.debug({ err, key: s.key }, 'signalling a shell inside its container failed'),
-      );
-      if (await this.#exited(s, graceMs)) return ended('container', `SIG${signal}`);
-    }
-    this.#logger?.warn(
-      { session: s.sessionId, node: s.node, tab: s.tab, pid },
-      'a terminal shell outlived SIGHUP and SIGKILL',
-    );
-  }
-
-  async #exited(s: Shell, timeoutMs: number): Promise<boolean> {
-    try {
-      await waitFor(async () => !(await s.exec.inspect().catch(() => ({ Running: false }))).Running, {
-        timeoutMs,
-        intervalMs: 20,
-        what: `the shell of ${s.node} to exit`,
-      });
-      return true;
-    } catch {
-      // Still running after the wait: the caller kills it harder.
-      return false;
-    }
-  }
-
-  async #signalInContainer(s: Shell, signal: 'HUP' | 'KILL'): Promise<void> {
-    const exec = await s.container.exec({
-      Cmd: ['/bin/sh', '-c', SIGNAL_SCRIPT, 'sh', signal, `${MARKER_ENV}=${s.marker}`],
-      AttachStdout: true,
-      AttachStderr: true,
-      Tty: true,
-    });
-    const stream = await exec.start({ hijack: true, stdin: false, Tty: true });
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => stream.destroy(), 5000);
-      const done = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      stream.once('end', done);
-      stream.once('close', done);
-      stream.once('error', done);
-      stream.resume();
-    });
-  }
-}
-
-/**
- * Signals a host process, once its environment proves it is the shell with this marker (the PID may be
- * another process's by now, or the engine may be on another host). False when that cannot be proved or
- * the signal is refused; true when it was sent, or the process was gone by then.
- */
-async function signalOnHost(pid: number, marker: string, signal: NodeJS.Signals): Promise<boolean> {
-  let environ: string;
-  try {
-    environ = (await readFile(`/proc/${pid}/environ`)).toString('latin1');
-  } catch {
-    // The process is gone: nothing to signal.
-    return false;
-  }
-  if (!environ.split('\0').includes(`${MARKER_ENV}=${marker}`)) return false;
-  try {
-    process.kill(pid, signal);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
