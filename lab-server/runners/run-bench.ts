@@ -54,12 +54,25 @@ async function main() {
   try {
     const runs = quick ? 3 : 10;
     const trio: number[] = [];
+    const trioPhases: Record<string, number[]> = {};
     for (let i = 0; i < runs; i++) {
       const s = await create('trio');
       trio.push(s.ms);
+      const events = (await client.request('GET', `/api/sessions/${s.id}/events`)).json as {
+        type: string;
+        data: { phases?: Record<string, number> };
+      }[];
+      const phases = events.find((e) => e.type === 'session-ready')?.data.phases ?? {};
+      for (const [phase, ms] of Object.entries(phases)) {
+        trioPhases[phase] = [...(trioPhases[phase] ?? []), ms];
+      }
       await remove(s.id);
     }
     log(`trio ready: ${trio.map(Math.round).join(', ')} ms`);
+    const trioPhasesMs = Object.fromEntries(
+      Object.entries(trioPhases).map(([phase, values]) => [phase, percentile(values, 50)]),
+    );
+    log(`trio phases (p50, ms): ${JSON.stringify(trioPhasesMs)}`);
     const swarm: number[] = [];
     for (let i = 0; i < runs; i++) {
       const s = await create('swarm-3');
@@ -131,6 +144,7 @@ async function main() {
     const result = {
       quick,
       trioReadyMs: { p50: percentile(trio, 50), p95: percentile(trio, 95) },
+      trioPhasesMs,
       swarm3ReadyMs: { p50: percentile(swarm, 50), p95: percentile(swarm, 95) },
       echoMs: {
         p50: round(

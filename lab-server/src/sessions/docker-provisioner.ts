@@ -165,6 +165,13 @@ export class DockerProvisioner implements Provisioner {
   }
 
   async createNode(sessionId: string, networkId: string, name: string): Promise<ProvisionedNode> {
+    const phases: Record<string, number> = {};
+    let mark = performance.now();
+    const done = (phase: string) => {
+      const now = performance.now();
+      phases[phase] = Math.round(now - mark);
+      mark = now;
+    };
     const socketDir = this.socketDir(sessionId, name);
     mkdirSync(socketDir, { recursive: true });
     let dockerStorage: string;
@@ -177,6 +184,7 @@ export class DockerProvisioner implements Provisioner {
         Labels: sessionLabels(sessionId, { [LABEL_NODE]: name, [LABEL_ROLE]: 'node-volume' }),
       });
     }
+    done('disk');
     const container = await this.#createNodeContainer(sessionId, name, {
       name: nodeContainerName(sessionId, name),
       Hostname: name,
@@ -202,8 +210,12 @@ export class DockerProvisioner implements Provisioner {
       },
       NetworkingConfig: { EndpointsConfig: { [networkId]: { Aliases: [name] } } },
     });
+    done('create');
     await container.start();
-    return { name, containerId: container.id, address: await this.nodeAddress(container.id) };
+    done('start');
+    const address = await this.nodeAddress(container.id);
+    done('address');
+    return { name, containerId: container.id, address, phases };
   }
 
   /** Creates a node container; if the engine refuses, the node's disk made for it goes too. */

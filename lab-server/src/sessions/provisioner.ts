@@ -7,6 +7,8 @@ export interface ProvisionedNode {
   name: string;
   containerId: string;
   address: string;
+  /** How long each step of making it took (ms), for the bench: disk, create, start, address. */
+  phases?: Record<string, number>;
 }
 
 /** Everything labelled for one session on the engine (for reconciliation after a restart). */
