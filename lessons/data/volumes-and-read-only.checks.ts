@@ -1,14 +1,12 @@
 import {
+  type ContainerInspect,
   defineLessonChecks,
   fail,
-  imageMatches,
-  inspectContainer,
   pass,
+  runningContainer,
 } from '../../lab-server/src/checks/check-api.ts';
 
-interface Inspected {
-  State: { Running: boolean };
-  Config: { Image: string };
+interface Inspected extends ContainerInspect {
   HostConfig: { ReadonlyRootfs?: boolean };
   Mounts: { Type: string; Name?: string; Destination: string }[];
 }
@@ -18,12 +16,7 @@ export default defineLessonChecks({
   exercises: {
     'data-survives': async (lab) => {
       const node = lab.node('node1');
-      const cache = await inspectContainer<Inspected>(node, 'cache');
-      if (!cache) return fail('there is no container named cache on node1');
-      if (!imageMatches(cache.Config.Image, 'redis'))
-        return fail(`cache runs ${cache.Config.Image}, redis expected`);
-      if (!cache.State.Running)
-        return fail('container cache exists but is not running (docker logs cache says why)');
+      const cache = await runningContainer<Inspected>(node, 'cache', { image: 'redis' });
       const mount = cache.Mounts.find((m) => m.Destination === '/data');
       if (mount?.Type !== 'volume' || mount.Name !== 'redis-data') {
         return fail('cache does not have the volume redis-data mounted at /data (-v redis-data:/data)');
@@ -50,10 +43,7 @@ export default defineLessonChecks({
     },
     'read-only-site': async (lab) => {
       const node = lab.node('node1');
-      const inspected = await inspectContainer<Inspected>(node, 'static');
-      if (!inspected) return fail('there is no container named static on node1');
-      if (!inspected.State.Running)
-        return fail('container static exists but is not running (docker logs static)');
+      const inspected = await runningContainer<Inspected>(node, 'static');
       if (!inspected.HostConfig.ReadonlyRootfs) {
         return fail('static runs, but its root file system is writable: start it with --read-only');
       }

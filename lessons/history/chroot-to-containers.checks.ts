@@ -1,14 +1,13 @@
 import {
+  type ContainerInspect,
   defineLessonChecks,
   fail,
   fileContains,
-  imageMatches,
-  inspectContainer,
   pass,
+  runningContainer,
 } from '../../lab-server/src/checks/check-api.ts';
 
-interface Inspected {
-  State: { Running: boolean };
+interface Inspected extends ContainerInspect {
   Config: { Image: string; Hostname: string };
 }
 
@@ -17,16 +16,11 @@ export default defineLessonChecks({
   exercises: {
     'chroot-file': fileContains({ node: 'node1', path: '/srv/chroot/hello.txt', text: '1979' }),
     'namespaced-box': async (lab) => {
-      const container = await inspectContainer<Inspected>(lab.node('node1'), 'jail');
-      if (!container) return fail('there is no container named jail on node1 (docker ps -a lists them)');
-      if (!imageMatches(container.Config.Image, 'busybox')) {
-        return fail(`container jail runs ${container.Config.Image}, busybox expected`);
-      }
-      if (!container.State.Running) {
-        return fail(
+      const container = await runningContainer<Inspected>(lab.node('node1'), 'jail', {
+        image: 'busybox',
+        notRunning:
           'container jail exists but is not running: give it a command that lasts, such as sleep 3600',
-        );
-      }
+      });
       if (container.Config.Hostname !== 'jail') {
         return fail(`container jail runs, but its host name is ${container.Config.Hostname}, jail expected`);
       }

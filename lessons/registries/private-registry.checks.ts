@@ -1,16 +1,10 @@
 import {
   defineLessonChecks,
   fail,
-  imageMatches,
-  inspectContainer,
   pass,
+  publishes,
+  runningContainer,
 } from '../../lab-server/src/checks/check-api.ts';
-
-interface Inspected {
-  State: { Running: boolean };
-  Config: { Image: string };
-  HostConfig: { PortBindings?: Record<string, { HostPort: string }[] | null> };
-}
 
 const MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
 
@@ -19,14 +13,11 @@ export default defineLessonChecks({
   exercises: {
     'registry-running': async (lab) => {
       const node = lab.node('node1');
-      const c = await inspectContainer<Inspected>(node, 'registry');
-      if (!c) return fail('there is no container named registry on node1');
-      if (!imageMatches(c.Config.Image, 'registry')) {
-        return fail(`registry runs ${c.Config.Image}, the registry image expected`);
-      }
-      if (!c.State.Running) return fail('registry exists but is not running (docker logs registry says why)');
-      const published = c.HostConfig.PortBindings?.['5000/tcp']?.some((b) => b.HostPort === '5000');
-      if (!published) return fail('registry does not publish port 5000 (-p 5000:5000)');
+      const c = await runningContainer(node, 'registry', {
+        image: 'registry',
+        imageName: 'the registry image',
+      });
+      if (!publishes(c, 5000, '5000/tcp')) return fail('registry does not publish port 5000 (-p 5000:5000)');
       const answer = await lab.eventually(() => node.http(5000, '/v2/', { host: 'node1' }), {
         timeoutMs: 5000,
       });

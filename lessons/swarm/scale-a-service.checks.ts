@@ -1,4 +1,11 @@
-import { defineLessonChecks, fail, pass, serviceRunning } from '../../lab-server/src/checks/check-api.ts';
+import {
+  defineLessonChecks,
+  fail,
+  imageMatches,
+  namedService,
+  pass,
+  serviceRunning,
+} from '../../lab-server/src/checks/check-api.ts';
 
 interface ServiceSpec {
   ID: string;
@@ -18,13 +25,9 @@ export default defineLessonChecks({
   exercises: {
     'create-service': async (lab) => {
       const docker = lab.node('node1').docker;
-      const service = (await docker
-        .getService('web')
-        .inspect()
-        .catch(() => undefined)) as ServiceSpec | undefined;
-      if (!service) return fail('there is no service named web (docker service ls lists the services)');
+      const service = await namedService<ServiceSpec>(lab.node('node1'), 'web');
       const image = service.Spec.TaskTemplate.ContainerSpec.Image.split('@')[0] ?? '';
-      if (!/^(docker\.io\/)?dockside\/whoami(:latest)?$/.test(image)) {
+      if (!imageMatches(image, 'dockside/whoami:latest')) {
         return fail(`service web runs ${image}, dockside/whoami expected`);
       }
       const overlay = await Promise.all(
@@ -49,15 +52,9 @@ export default defineLessonChecks({
     },
     'scale-service': serviceRunning({ manager: 'node1', name: 'web', replicas: 6, minNodes: 3 }),
     'publish-host-mode': async (lab) => {
-      const docker = lab.node('node1').docker;
-      const service = (await docker
-        .getService('edge')
-        .inspect()
-        .catch(() => undefined)) as EdgeSpec | undefined;
-      if (!service) return fail('there is no service named edge (docker service ls lists the services)');
-      const spec = service.Spec;
+      const spec = (await namedService<EdgeSpec>(lab.node('node1'), 'edge')).Spec;
       const image = spec.TaskTemplate.ContainerSpec.Image.split('@')[0] ?? '';
-      if (!/^(docker\.io\/)?dockside\/whoami(:latest)?$/.test(image)) {
+      if (!imageMatches(image, 'dockside/whoami:latest')) {
         return fail(`service edge runs ${image}, dockside/whoami expected`);
       }
       if (!spec.Mode.Global)

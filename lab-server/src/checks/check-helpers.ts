@@ -1,7 +1,7 @@
 /**
  * Declarative shortcuts for the common checks. Each returns a Check; a lesson can mix them with code.
  */
-import { type Check, type CheckContext, type CheckNode, fail, pass } from './check-types.ts';
+import { type Check, type CheckContext, CheckFailure, type CheckNode, fail, pass } from './check-types.ts';
 
 interface ContainerSummary {
   Image: string;
@@ -13,14 +13,18 @@ interface ContainerSummary {
 
 /**
  * Whether an image reference names `wanted`: `redis` matches `redis`, `redis:7`, `docker.io/library/redis`
- * and `redis@sha256:...`; `redis:7` matches only that tag.
+ * and `redis@sha256:...`; `redis:7` matches only that tag, and `redis:latest` an untagged `redis` too.
  */
 export const imageMatches = (actual: string, wanted: string) => {
   const strip = (s: string) => s.replace(/^docker\.io\//, '').replace(/^library\//, '');
   const a = strip(actual);
   const w = strip(wanted);
   return (
-    a === w || a === `${w}:latest` || a.startsWith(`${w}@`) || (a.startsWith(`${w}:`) && !w.includes(':'))
+    a === w ||
+    (w.endsWith(':latest') && (a === w.slice(0, -7) || a.startsWith(`${w.slice(0, -7)}@`))) ||
+    a === `${w}:latest` ||
+    a.startsWith(`${w}@`) ||
+    (a.startsWith(`${w}:`) && !w.includes(':'))
   );
 };
 
@@ -31,6 +35,76 @@ export async function inspectContainer<T>(node: CheckNode, name: string): Promis
     .inspect()
     // No such container: the check says so in its own words.
     .catch(() => undefined)) as T | undefined;
+}
+
+/** What every container's inspect data holds; a check widens it with the fields it reads. */
+export interface ContainerInspect {
+  State: { Running: boolean };
+  Config: { Image: string };
+  // Open to the other fields a check reads (ReadonlyRootfs, Memory, ...).
+  HostConfig: { PortBindings?: Record<string, { HostPort: string }[] | null>; [field: string]: unknown };
+}
+
+/**
+ * Container `name` on `node`, running and (when `image` is given) from that image. Anything else ends
+ * the check with the reason a learner can act on: no such container, another image, or stopped.
+ */
+export async function runningContainer<T extends ContainerInspect = ContainerInspect>(
+  node: CheckNode,
+  name: string,
+  options: { image?: string; imageName?: string; notRunning?: string } = {},
+): Promise<T> {
+  const found = await inspectContainer<T>(node, name);
+  if (!found)
+    throw new CheckFailure(`there is no container named ${name} on ${node.name} (docker ps -a lists them)`);
+  if (options.image && !imageMatches(found.Config.Image, options.image)) {
+    throw new CheckFailure(
+      `container ${name} runs ${found.Config.Image}, ${options.imageName ?? options.image} expected`,
+    );
+  }
+  if (!found.State.Running) {
+    throw new CheckFailure(
+      options.notRunning ?? `container ${name} exists but is not running (docker logs ${name} says why)`,
+    );
+  }
+  return found;
+}
+
+/** Whether a container publishes `hostPort` of its node (for any of its ports, or for `containerPort`). */
+export function publishes(container: ContainerInspect, hostPort: number, containerPort?: string): boolean {
+  const bindings = container.HostConfig.PortBindings ?? {};
+  const wanted = containerPort ? [bindings[containerPort]] : Object.values(bindings);
+  return wanted.some((list) => (list ?? []).some((b) => b.HostPort === String(hostPort)));
+}
+
+/** Swarm service `name`'s inspect data, read on the manager `node`; ends the check when there is none. */
+export async function namedService<T>(node: CheckNode, name: string): Promise<T> {
+  const service = await node.docker
+    .getService(name)
+    .inspect()
+    // No such service: said just below.
+    .catch(() => undefined);
+  if (!service)
+    throw new CheckFailure(`there is no service named ${name} (docker service ls lists the services)`);
+  return service as T;
+}
+
+/** Network `name`'s inspect data on `node`; ends the check when there is none. */
+export async function namedNetwork<T extends { Name: string; Driver: string }>(
+  node: CheckNode,
+  name: string,
+): Promise<T> {
+  const network = await node.docker
+    .getNetwork(name)
+    .inspect()
+    // No such network: said just below.
+    .catch(() => undefined);
+  if (network?.Name !== name) {
+    throw new CheckFailure(
+      `there is no network named ${name} on ${node.name} (docker network ls lists them)`,
+    );
+  }
+  return network as unknown as T;
 }
 
 /** A container from `image` runs on `node`, optionally publishing `publishedPort`. */

@@ -37,6 +37,17 @@ const checkEvents = async () =>
     .filter((e) => e.type === 'check')
     .map((e) => e.data);
 
+/** A watcher of its own on the test lab, watching these exercises of one lesson. */
+const watcherOn = (lesson: string, exercises: string[], pollMs?: number) =>
+  new CheckWatcher({
+    runner: lab.runtime.checks,
+    access: { nodeEngine: (r, n) => lab.runtime.sessions.nodeEngine(r, n) },
+    store: lab.runtime.store,
+    events: lab.runtime.events,
+    watched: new Map([[lesson, exercises]]),
+    ...(pollMs ? { pollMs } : {}),
+  });
+
 describe('watched checks (live feedback)', () => {
   it('validates the request and says which exercises it watches', async () => {
     const bad = await client.request('POST', `/api/sessions/${session}/watch`, { lesson: 5 });
@@ -96,14 +107,7 @@ describe('watched checks (live feedback)', () => {
           (await ctx.node('node1').readFile('/tmp/flag')) ? pass('the flag is there') : fail('no flag yet'),
       },
     });
-    const watcher = new CheckWatcher({
-      runner: lab.runtime.checks,
-      access: { nodeEngine: (r, n) => lab.runtime.sessions.nodeEngine(r, n) },
-      store: lab.runtime.store,
-      events: lab.runtime.events,
-      watched: new Map([['test/watch-file', ['flag']]]),
-      pollMs: 300,
-    });
+    const watcher = watcherOn('test/watch-file', ['flag'], 300);
     try {
       expect(await watcher.watch(record, 'test/watch-file')).toEqual(['flag']);
       // The first evaluation (at once, before the file exists) must be over before the file is written.
@@ -138,13 +142,7 @@ describe('watched checks (live feedback)', () => {
         lesson: 'test/other',
         exercises: { x: async () => fail('never') },
       });
-      const other = new CheckWatcher({
-        runner: lab.runtime.checks,
-        access: { nodeEngine: (r, n) => lab.runtime.sessions.nodeEngine(r, n) },
-        store: lab.runtime.store,
-        events: lab.runtime.events,
-        watched: new Map([['test/other', ['x']]]),
-      });
+      const other = watcherOn('test/other', ['x']);
       expect(await other.watch(record, 'test/other')).toEqual(['x']);
       await lab.runtime.events.publish(session, 'session-ended', { reason: 'deleted' });
       expect(other.status(session)).toBeUndefined();
