@@ -21,3 +21,7 @@ export function diskWarningMessage(node: string, warning: DiskWarning): string {
     : '';
   return `${node}'s own files take ${formatSize(warning.usedBytes)}, over the ${formatSize(warning.capBytes)} cap: delete at least ${formatSize(warning.freeBytes)} within ${seconds} s or it is stopped again.${where}`;
 }
+
+export function diskOkMessage(node: string, found: { usedBytes: number; capBytes: number }): string {
+  return `${node}'s own files take ${formatSize(found.usedBytes)} again, under its ${formatSize(found.capBytes)} cap: it keeps running.`;
+}

@@ -48,7 +48,12 @@ function harness() {
     state.run++;
   };
   const types = () => seen.map((e) => e.type);
-  return { watchdog, state, seen, restart, types };
+  /** The node goes 10 MiB over its cap and is stopped for it (the watchdog's first round). */
+  const overCap = async () => {
+    state.used = CAP + 10 * MiB;
+    await watchdog.checkOnce();
+  };
+  return { watchdog, state, seen, restart, types, overCap };
 }
 
 describe('disk watchdog', () => {
@@ -102,8 +107,7 @@ describe('disk watchdog', () => {
 
   it('stops it again when the window ends with the node still over its cap', async () => {
     const h = harness();
-    h.state.used = CAP + 10 * MiB;
-    await h.watchdog.checkOnce();
+    await h.overCap();
     h.restart();
     await h.watchdog.checkOnce();
     h.state.now += GRACE - 1;
@@ -117,8 +121,7 @@ describe('disk watchdog', () => {
 
   it('stops a writer at the ceiling during the window', async () => {
     const h = harness();
-    h.state.used = CAP + 10 * MiB;
-    await h.watchdog.checkOnce();
+    await h.overCap();
     const ceiling = h.seen[1]?.data.ceilingBytes as number;
     h.restart();
     h.state.used = ceiling;
@@ -132,8 +135,7 @@ describe('disk watchdog', () => {
 
   it('gives every restart its own window, under the same kind of ceiling', async () => {
     const h = harness();
-    h.state.used = CAP + 10 * MiB;
-    await h.watchdog.checkOnce();
+    await h.overCap();
     h.restart();
     await h.watchdog.checkOnce();
     h.state.now += GRACE;
@@ -146,8 +148,7 @@ describe('disk watchdog', () => {
 
   it('stops again at once a node whose stop did not land (the same run still going)', async () => {
     const h = harness();
-    h.state.used = CAP + 10 * MiB;
-    await h.watchdog.checkOnce();
+    await h.overCap();
     h.state.running = true; // The same run: never stopped.
     await h.watchdog.checkOnce();
     expect(h.types()).toEqual(['stop', 'stopped', 'stop', 'stopped']);

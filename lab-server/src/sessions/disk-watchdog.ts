@@ -74,41 +74,32 @@ interface Excess {
  * stopped, plus a small allowance) holds through the window, so a writer never runs free. Still over
  * the cap when the window ends, it is stopped again.
  */
+export interface DiskWatchdogOptions {
+  files: NodeFiles;
+  /** The nodes to watch, asked afresh every round. */
+  nodes: () => WatchedNode[];
+  capBytes: number;
+  graceMs: number;
+  hooks: DiskWatchdogHooks;
+  onError?: (err: unknown) => void;
+  clock?: () => number;
+}
+
 export class DiskWatchdog {
-  readonly #files: NodeFiles;
-  readonly #nodes: () => WatchedNode[];
-  readonly #capBytes: number;
-  readonly #graceMs: number;
-  readonly #hooks: DiskWatchdogHooks;
-  readonly #onError: (err: unknown) => void;
-  readonly #clock: () => number;
+  readonly #o: Required<DiskWatchdogOptions>;
   readonly #excess = new Map<string, Excess>();
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
 
-  constructor(options: {
-    files: NodeFiles;
-    nodes: () => WatchedNode[];
-    capBytes: number;
-    graceMs: number;
-    hooks: DiskWatchdogHooks;
-    onError?: (err: unknown) => void;
-    clock?: () => number;
-  }) {
-    this.#files = options.files;
-    this.#nodes = options.nodes;
-    this.#capBytes = options.capBytes;
-    this.#graceMs = options.graceMs;
-    this.#hooks = options.hooks;
-    this.#onError = options.onError ?? (() => undefined);
-    this.#clock = options.clock ?? Date.now;
+  constructor(options: DiskWatchdogOptions) {
+    this.#o = { ...options, onError: options.onError ?? (() => undefined), clock: options.clock ?? Date.now };
   }
 
   start(intervalMs: number): void {
     this.#timer = setInterval(() => {
       // One round at a time: a slow disk must not pile rounds up.
       this.#running ??= this.checkOnce()
-        .catch(this.#onError)
+        .catch(this.#o.onError)
         .finally(() => {
           this.#running = undefined;
         });
@@ -119,64 +110,64 @@ export class DiskWatchdog {
   /** Measures every running node once and acts on what it finds; returns when done. */
   async checkOnce(): Promise<void> {
     const live = new Set<string>();
-    for (const node of this.#nodes()) {
+    for (const node of this.#o.nodes()) {
       live.add(node.containerId);
       try {
         await this.#look(node);
       } catch (err) {
-        this.#onError(err);
+        this.#o.onError(err);
       }
     }
     for (const id of [...this.#excess.keys()]) if (!live.has(id)) this.#excess.delete(id);
   }
 
   async #look(node: WatchedNode): Promise<void> {
-    const run = await this.#files.run(node.containerId);
+    const run = await this.#o.files.run(node.containerId);
     if (!run?.running) return;
-    const used = await this.#files.usedBytes(node.containerId);
+    const used = await this.#o.files.usedBytes(node.containerId);
     if (used === undefined) return;
     const excess = this.#excess.get(node.containerId);
-    if (used <= this.#capBytes) {
+    if (used <= this.#o.capBytes) {
       if (!excess) return;
       this.#excess.delete(node.containerId);
-      await this.#hooks.recovered(node, { usedBytes: used, capBytes: this.#capBytes });
+      await this.#o.hooks.recovered(node, { usedBytes: used, capBytes: this.#o.capBytes });
       return;
     }
     // Over the cap for the first time, or still in the run that was stopped (the stop did not land).
     if (!excess || run.startedAt === excess.stoppedRun) return this.#stop(node, 'cap');
-    const now = this.#clock();
+    const now = this.#o.clock();
     if (excess.graceRun !== run.startedAt) {
       // A new run since the stop: its grace window starts now.
       excess.graceRun = run.startedAt;
-      excess.graceEndsAt = now + this.#graceMs;
+      excess.graceEndsAt = now + this.#o.graceMs;
       excess.warned = false;
     }
     if (used > excess.ceilingBytes) return this.#stop(node, 'ceiling');
     if (now >= (excess.graceEndsAt ?? now)) return this.#stop(node, 'grace-ended');
     if (excess.warned) return;
     excess.warned = true;
-    await this.#hooks.warn(node, {
+    await this.#o.hooks.warn(node, {
       usedBytes: used,
-      capBytes: this.#capBytes,
+      capBytes: this.#o.capBytes,
       ceilingBytes: excess.ceilingBytes,
-      freeBytes: used - this.#capBytes,
+      freeBytes: used - this.#o.capBytes,
       graceEndsAt: excess.graceEndsAt ?? now,
       // The warning goes out without the file list rather than not at all.
-      largest: await this.#files.largest(node.containerId, 5).catch(() => []),
+      largest: await this.#o.files.largest(node.containerId, 5).catch(() => []),
     });
   }
 
   async #stop(node: WatchedNode, reason: DiskStopReason): Promise<void> {
-    await this.#hooks.stop(node, reason);
+    await this.#o.hooks.stop(node, reason);
     // Measured once stopped: whatever was writing has written all it will.
     const [after, run] = await Promise.all([
-      this.#files.usedBytes(node.containerId),
-      this.#files.run(node.containerId),
+      this.#o.files.usedBytes(node.containerId),
+      this.#o.files.run(node.containerId),
     ]);
     if (after === undefined || !run) return; // Removed meanwhile.
     const ceilingBytes = after + RESTART_ALLOWANCE_BYTES;
     this.#excess.set(node.containerId, { ceilingBytes, stoppedRun: run.startedAt });
-    await this.#hooks.stopped(node, { reason, usedBytes: after, capBytes: this.#capBytes, ceilingBytes });
+    await this.#o.hooks.stopped(node, { reason, usedBytes: after, capBytes: this.#o.capBytes, ceilingBytes });
   }
 
   dispose(): void {

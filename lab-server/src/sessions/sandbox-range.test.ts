@@ -14,46 +14,32 @@ const network = (id: string, subnet: string, bridge?: string) =>
     IPAM: { Config: [{ Subnet: subnet }] },
   }) as unknown as Docker.NetworkInspectInfo;
 
+/** The range chosen when the operator set none, on a host with these routes and these ranges in use. */
+const automatic = (foreign: ReturnType<typeof route>[], inUse: ReturnType<typeof cidr>[] = []) =>
+  chooseSandboxRange({ configured: undefined, foreign, inUse });
+
 describe('choosing the sandbox range', () => {
   it('takes 10.96.0.0/12 on a host that routes none of it', () => {
-    const chosen = chooseSandboxRange({
-      configured: undefined,
-      foreign: [route('eth0', '192.0.2.0/24'), route('docker0', '172.17.0.0/16')],
-      inUse: [],
-    });
+    const chosen = automatic([route('eth0', '192.0.2.0/24'), route('docker0', '172.17.0.0/16')]);
     expect(formatCidr(chosen.range)).toBe('10.96.0.0/12');
     expect(chosen.why).toBe('the default');
   });
 
   it('moves on when the host uses part of it, and says why', () => {
-    const chosen = chooseSandboxRange({
-      configured: undefined,
-      foreign: [route('eth1', '10.96.0.0/24')],
-      inUse: [],
-    });
+    const chosen = automatic([route('eth1', '10.96.0.0/24')]);
     expect(formatCidr(chosen.range)).toBe('10.112.0.0/12');
     expect(chosen.why).toBe('10.96.0.0/12 is used by this host (10.96.0.0/24 on eth1)');
   });
 
   it('leaves 10.0.0.0/8 altogether on a host whose LAN is all of it', () => {
-    const chosen = chooseSandboxRange({
-      configured: undefined,
-      foreign: [route('eth0', '10.0.0.0/8')],
-      inUse: [],
-    });
+    const chosen = automatic([route('eth0', '10.0.0.0/8')]);
     expect(formatCidr(chosen.range)).toBe('172.16.0.0/16');
   });
 
   it('keeps the range the sandboxes of the last start use, while the host leaves it alone', () => {
     const inUse = [cidr('10.113.4.0/24')];
-    expect(formatCidr(chooseSandboxRange({ configured: undefined, foreign: [], inUse }).range)).toBe(
-      '10.112.0.0/12',
-    );
-    const taken = chooseSandboxRange({
-      configured: undefined,
-      foreign: [route('vpn0', '10.112.0.0/16')],
-      inUse,
-    });
+    expect(formatCidr(automatic([], inUse).range)).toBe('10.112.0.0/12');
+    const taken = automatic([route('vpn0', '10.112.0.0/16')], inUse);
     expect(formatCidr(taken.range)).toBe('10.96.0.0/12');
   });
 

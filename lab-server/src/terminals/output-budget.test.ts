@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { OutputBudget } from './output-budget.ts';
 
+/** 1000 B/s with a 1000 B burst, on a clock the test moves by hand. */
+function budgetOnClock(options: { interactiveBytes: number }) {
+  const clock = { now: 0 };
+  const budget = new OutputBudget({
+    bytesPerSecond: 1000,
+    burstBytes: 1000,
+    interactiveBytes: options.interactiveBytes,
+    clock: () => clock.now,
+  });
+  return { budget, clock };
+}
+
 describe('output budget', () => {
   it('lets a burst through, then makes an overdrawn reader wait for the refill', async () => {
     const budget = new OutputBudget({ bytesPerSecond: 1024 * 1024, burstBytes: 256 * 1024 });
@@ -34,14 +46,8 @@ describe('output budget', () => {
   });
 
   it('refills up to the burst only', () => {
-    let now = 0;
-    const budget = new OutputBudget({
-      bytesPerSecond: 1000,
-      burstBytes: 1000,
-      interactiveBytes: 0,
-      clock: () => now,
-    });
-    now = 60_000; // A minute of silence saves no more than the burst.
+    const { budget, clock } = budgetOnClock({ interactiveBytes: 0 });
+    clock.now = 60_000; // A minute of silence saves no more than the burst.
     expect(budget.spend(1000)).toBe(true);
     expect(budget.spend(1)).toBe(false);
     budget.dispose();
@@ -50,19 +56,13 @@ describe('output budget', () => {
 
 describe('output budget and interactive readers', () => {
   it('never throttles a reader that streamed little lately, even when floods overdrew the budget', () => {
-    let now = 0;
-    const budget = new OutputBudget({
-      bytesPerSecond: 1000,
-      burstBytes: 1000,
-      interactiveBytes: 100,
-      clock: () => now,
-    });
+    const { budget, clock } = budgetOnClock({ interactiveBytes: 100 });
     const flood = {};
     const typist = {};
     expect(budget.spend(5000, flood)).toBe(false);
     // A keystroke echo: a few bytes, allowed at once.
     expect(budget.spend(3, typist)).toBe(true);
-    now += 500;
+    clock.now += 500;
     expect(budget.spend(3, typist)).toBe(true);
     // The flood stays throttled while it keeps overdrawing.
     expect(budget.spend(10, flood)).toBe(false);

@@ -2,30 +2,30 @@ import { describe, expect, it } from 'vitest';
 import { ReplayBuffer } from './replay-buffer.ts';
 
 const text = (b: Buffer) => b.toString('utf8');
+/** A buffer of `capacity` bytes that has been given `chunks`, in order. */
+function filled(capacity: number, ...chunks: string[]): ReplayBuffer {
+  const b = new ReplayBuffer(capacity);
+  for (const chunk of chunks) b.push(Buffer.from(chunk));
+  return b;
+}
 
 describe('replay buffer', () => {
   it('keeps everything while under capacity', () => {
-    const b = new ReplayBuffer(10);
-    b.push(Buffer.from('abc'));
-    b.push(Buffer.from('def'));
+    const b = filled(10, 'abc', 'def');
     expect(text(b.contents())).toBe('abcdef');
     expect(b.dropped).toBe(0);
     expect(text(b.replay())).toBe('abcdef');
   });
 
   it('keeps only the newest bytes, cutting inside a chunk when needed', () => {
-    const b = new ReplayBuffer(5);
-    b.push(Buffer.from('abc'));
-    b.push(Buffer.from('defg'));
+    const b = filled(5, 'abc', 'defg');
     expect(text(b.contents())).toBe('cdefg');
     expect(b.size).toBe(5);
     expect(b.dropped).toBe(2);
   });
 
   it('keeps the tail of a chunk larger than the whole buffer', () => {
-    const b = new ReplayBuffer(4);
-    b.push(Buffer.from('x'));
-    b.push(Buffer.from('0123456789'));
+    const b = filled(4, 'x', '0123456789');
     expect(text(b.contents())).toBe('6789');
     expect(b.dropped).toBe(7);
   });
@@ -54,14 +54,12 @@ describe('replay buffer', () => {
   });
 
   it('replays from a line start once older output was dropped, so no escape sequence is cut in two', () => {
-    const b = new ReplayBuffer(16);
-    b.push(Buffer.from('\x1b[31mred\x1b[0m\r\nline two\r\n$ '));
+    const b = filled(16, '\x1b[31mred\x1b[0m\r\nline two\r\n$ ');
     expect(text(b.replay())).toBe('line two\r\n$ ');
   });
 
   it('never replays half a UTF-8 character', () => {
-    const b = new ReplayBuffer(4);
-    b.push(Buffer.from('aé€')); // a, é (2 bytes), € (3 bytes): the tail starts inside é.
+    const b = filled(4, 'aé€'); // a, é (2 bytes), € (3 bytes): the tail starts inside é.
     expect(b.contents()[0]).toBe(0xa9);
     expect(text(b.replay())).toBe('€');
   });
