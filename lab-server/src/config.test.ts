@@ -20,3 +20,31 @@ describe('DOCKSIDE_SANDBOX_RANGE', () => {
     }
   });
 });
+
+describe('labs sharing a database', () => {
+  it('takes a lab id, an internal address and one public URL', () => {
+    const config = loadConfig({
+      DOCKSIDE_LAB_ID: 'lab-east',
+      DOCKSIDE_LAB_ADDRESS: 'http://10.0.0.5:4000',
+      DOCKSIDE_PUBLIC_URL: 'https://lab.example.org/',
+    });
+    expect([config.labId, config.labAddress, config.publicUrl]).toEqual([
+      'lab-east',
+      'http://10.0.0.5:4000',
+      'https://lab.example.org',
+    ]);
+    expect(loadConfig({}).publicUrl).toBeUndefined();
+  });
+
+  it('refuses an id or an address it could not use', () => {
+    for (const bad of ['Lab East', '-lab', 'x'.repeat(33)])
+      expect(() => loadConfig({ DOCKSIDE_LAB_ID: bad })).toThrow(/DOCKSIDE_LAB_ID=.* is not valid/);
+    for (const bad of [
+      'lab.example.org',
+      'ftp://lab.example.org',
+      'https://lab.example.org/lessons',
+      'https://a:b@x',
+    ])
+      expect(() => loadConfig({ DOCKSIDE_PUBLIC_URL: bad })).toThrow(/DOCKSIDE_PUBLIC_URL=.* is not valid/);
+  });
+});

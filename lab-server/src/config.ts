@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { InvalidConfig } from './errors/catalog.ts';
 import { LabError } from './errors/lab-error.ts';
 import { parseAllowedOrigins } from './http/origins.ts';
+import { LAB_ID } from './labs/lab-id.ts';
 import { PROFILE_NAMES, type ProfileName } from './security/profiles.ts';
 import { type Cidr, parseCidr } from './util/ipv4.ts';
 
@@ -30,6 +31,12 @@ export interface LabConfig {
   sandboxDir: string;
   /** postgres://… for several lab servers; else SQLite under the state directory. */
   databaseUrl: string | undefined;
+  /** This lab's id among the labs sharing a database; unset: the one kept in the state directory. */
+  labId: string | undefined;
+  /** Where the other labs reach this one (http://10.0.0.5:4000); unset: from HOST and PORT. */
+  labAddress: string | undefined;
+  /** The address people use (links, QR codes, embeds); unset: the lab's own listening address. */
+  publicUrl: string | undefined;
   /** A wildcard domain for previews (`<port>-<node>-<token>.<domain>`); `localhost` always works. */
   previewDomain: string | undefined;
   /** Bearer token required by /metrics when set. */
@@ -127,6 +134,44 @@ function sandboxRange(env: Env, variable: string): Cidr | undefined {
   });
 }
 
+function labId(env: Env, variable: string): string | undefined {
+  const value = env[variable];
+  if (!value) return undefined;
+  if (LAB_ID.test(value)) return value;
+  throw new LabError(InvalidConfig, {
+    variable,
+    value,
+    expected: 'up to 32 lower-case letters, digits and -, such as lab-east',
+  });
+}
+
+/** An http(s) URL with no path, query or fragment (a trailing / is dropped). */
+function httpUrl(env: Env, variable: string): string | undefined {
+  const value = env[variable];
+  if (!value) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    // Not a URL at all: refused just below.
+    url = undefined;
+  }
+  if (
+    url &&
+    /^https?:$/.test(url.protocol) &&
+    url.pathname === '/' &&
+    !url.search &&
+    !url.hash &&
+    !url.username
+  )
+    return url.origin;
+  throw new LabError(InvalidConfig, {
+    variable,
+    value,
+    expected: 'an http:// or https:// address with no path, such as https://lab.example.org',
+  });
+}
+
 export function defaultStateDir(): string {
   return process.getuid?.() === 0 ? '/var/lib/dockside' : join(homedir(), '.local', 'state', 'dockside');
 }
@@ -144,6 +189,9 @@ export function loadConfig(env: Env = process.env): LabConfig {
     siteDir: join(repoRoot, 'site', 'dist'),
     sandboxDir: join(repoRoot, 'sandbox'),
     databaseUrl: env.DOCKSIDE_DATABASE_URL || undefined,
+    labId: labId(env, 'DOCKSIDE_LAB_ID'),
+    labAddress: httpUrl(env, 'DOCKSIDE_LAB_ADDRESS'),
+    publicUrl: httpUrl(env, 'DOCKSIDE_PUBLIC_URL'),
     previewDomain: env.DOCKSIDE_PREVIEW_DOMAIN || undefined,
     metricsToken: env.DOCKSIDE_METRICS_TOKEN || undefined,
     allowedOrigins: origins(env, 'DOCKSIDE_ALLOWED_ORIGINS'),

@@ -22,6 +22,10 @@ import { createHttpServer, type FullRuntime } from './http/server.ts';
 import { assertDiskSpace } from './images/base-image.ts';
 import { startLabServices } from './infra/lab-services.ts';
 import { prepareLab } from './infra/prepare-lab.ts';
+import { labAddress } from './labs/lab-address.ts';
+import { labIdOf } from './labs/lab-id.ts';
+import { LabLease, listLabViews } from './labs/lab-lease.ts';
+import { PeerProxy } from './labs/peer-proxy.ts';
 import { LabMetrics } from './metrics/lab-metrics.ts';
 import { PreviewProxy } from './preview/preview-proxy.ts';
 import { applyFirewall, removeFirewall } from './security/firewall.ts';
@@ -71,6 +75,7 @@ async function startRuntime(
   nodeCgroupParent: string | undefined,
   nodeDisks: boolean,
   network: { range: Cidr; routes: () => HostRoute[] },
+  labId: string,
 ): Promise<
   FullRuntime & { reconciled: { adopted: string[]; removed: string[] }; nodeDisks: NodeDisks | undefined }
 > {
@@ -79,6 +84,7 @@ async function startRuntime(
     ? new NodeDisks({ root: join(config.stateDir, 'disks'), capBytes: config.limits.nodeDiskBytes })
     : undefined;
   const provisioner = new DockerProvisioner({
+    labId,
     docker: engine.docker,
     stateDir: config.stateDir,
     nodeImage: 'dockside/node',
@@ -93,6 +99,7 @@ async function startRuntime(
     },
   });
   const sessions = new SessionManager({
+    labId,
     provisioner,
     store,
     events,
@@ -123,6 +130,13 @@ async function startRuntime(
       return { host, port: ref.port };
     },
     onRequest: () => metrics.proxyRequests.inc({ kind: 'http' }),
+  });
+  const peers = new PeerProxy({
+    store,
+    selfId: labId,
+    isLocal: (id) => sessions.runs(id),
+    isLocalPreview: (token) => sessions.byPreviewToken(token) !== undefined,
+    previewToken: (req) => preview.parse(req)?.ref.token,
   });
   const checks = new CheckRunner({
     access: {
@@ -165,6 +179,7 @@ async function startRuntime(
     store,
     reconciled,
     diskWatchdog,
+    peers,
     nodeDisks: disks,
   };
 }
@@ -219,6 +234,7 @@ export async function startLab(config: LabConfig, options: StartOptions): Promis
 
   let engine: LabEngine | undefined;
   let store: LabStore | undefined;
+  let lease: LabLease | undefined;
   let monitor: EngineMonitor | undefined;
   let fenced = false;
   let nodeDisks: NodeDisks | undefined;
@@ -235,6 +251,8 @@ export async function startLab(config: LabConfig, options: StartOptions): Promis
     await runtime?.sessions.dispose().catch(warn('saving the sessions'));
     await runtime?.terminals.dispose();
     runtime?.preview.dispose();
+    // The id is free at once for a lab started next, and the others list this one as down.
+    await lease?.release().catch(warn('letting go of the lab id'));
     await store?.dispose().catch(warn('closing the store'));
     await engine?.dispose();
     // With the lab's own engine stopped, no node runs: the fences go too (the host as it was found).
@@ -314,6 +332,26 @@ export async function startLab(config: LabConfig, options: StartOptions): Promis
     health.detail = 'opening the session store';
     const openedStore = await openLabStore({ databaseUrl: config.databaseUrl, stateDir: config.stateDir });
     store = openedStore;
+    // The lab's id among those sharing the store: a second live lab with the same id is refused here.
+    const held = new LabLease({
+      store: openedStore,
+      lab: {
+        id: labIdOf(config.stateDir, config.labId),
+        address: labAddress(config.labAddress, config.host, port),
+        publicUrl: config.publicUrl ?? '',
+      },
+    });
+    await held.claim();
+    lease = held;
+    health.lab = { id: held.id, publicUrl: config.publicUrl ?? url.replace(/\/$/, '') };
+    const refreshLabs = async () => {
+      health.labs = await listLabViews(openedStore, held.id);
+    };
+    await refreshLabs();
+    held.keep({
+      onRenewed: refreshLabs,
+      onError: (err) => app.log.error({ err }, 'the lab could not renew its lease on its id'),
+    });
     const started = await startRuntime(
       engine,
       openedStore,
@@ -323,6 +361,7 @@ export async function startLab(config: LabConfig, options: StartOptions): Promis
       nodeCgroupParent,
       facts.nodeDisks,
       { range: sandbox.range, routes },
+      held.id,
     );
     runtime = started;
     nodeDisks = started.nodeDisks;

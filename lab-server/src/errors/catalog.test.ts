@@ -5,11 +5,12 @@ import { repoRoot } from '../config.ts';
 import * as lab from './catalog.ts';
 import * as http from './http-errors.ts';
 import { type ErrorDefinition, errorText, LabError, pickLanguage } from './lab-error.ts';
+import * as peer from './peer-errors.ts';
 import * as preview from './preview-errors.ts';
 import * as store from './store-errors.ts';
 import * as terminal from './terminal-errors.ts';
 
-const definitions = [lab, http, preview, store, terminal]
+const definitions = [lab, http, peer, preview, store, terminal]
   .flatMap((module) => Object.values(module))
   .filter(
     (v): v is ErrorDefinition<unknown> =>

@@ -4,6 +4,7 @@ import type { CheckRunner } from '../checks/check-runner.ts';
 import type { CheckWatcher } from '../checks/check-watcher.ts';
 import { EngineRecovering, InvalidRequest, LabStarting } from '../errors/catalog.ts';
 import { LabError } from '../errors/lab-error.ts';
+import { type PeerProxy, VIA_HEADER } from '../labs/peer-proxy.ts';
 import {
   CheckRequest,
   type CheckResponse,
@@ -32,6 +33,8 @@ export interface LabRuntime {
   checks: CheckRunner;
   watcher: CheckWatcher;
   store: LabStore;
+  /** The other labs sharing the store, which answer for their own sessions. */
+  peers?: PeerProxy;
 }
 
 export interface ApiOptions {
@@ -128,9 +131,14 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
 
   app.get(ROUTES.sessions, async (request) => {
     const token = learnerToken(request.raw);
-    const { sessions } = runtime();
+    const { sessions, peers } = runtime();
     if (!token) return [];
-    return Promise.all(sessions.ownedBy(token).map((r) => view(request, sessions, r)));
+    const here = await Promise.all(sessions.ownedBy(token).map((r) => view(request, sessions, r)));
+    // Labs sharing the store: the learner's sandboxes on the others too, whichever lab is asked.
+    const elsewhere = request.headers[VIA_HEADER]
+      ? []
+      : ((await peers?.othersOf(hashToken(token), request.raw)) ?? []);
+    return [...here, ...(elsewhere as SessionView[])];
   });
 
   app.get(ROUTES.session, async (request) => {

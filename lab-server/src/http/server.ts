@@ -13,9 +13,9 @@ import {
   RequestRefused,
   RouteNotFound,
 } from '../errors/http-errors.ts';
-import { isLabError, LabError } from '../errors/lab-error.ts';
+import { errorText, isLabError, LabError } from '../errors/lab-error.ts';
 import type { LabMetrics } from '../metrics/lab-metrics.ts';
-import type { PreviewProxy } from '../preview/preview-proxy.ts';
+import { type PreviewProxy, renderPage } from '../preview/preview-proxy.ts';
 import { ROUTES } from '../protocol/routes.ts';
 import type { DiskWatchdog } from '../sessions/disk-watchdog.ts';
 import type { TerminalHub } from '../terminals/terminal-hub.ts';
@@ -81,9 +81,30 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     return reply.status(status).send(refusal.body(lang));
   });
 
-  // Previews are recognised by their host name or /preview path before any routing or body parsing.
+  // A session another lab runs (labs sharing a store) is that lab's to answer: passed on as it came,
+  // before any routing or body parsing. Previews are recognised by their host name or /preview path.
   app.addHook('onRequest', async (request, reply) => {
     const preview = runtime()?.preview;
+    const peers = runtime()?.peers;
+    const to = await peers?.destination(request.raw);
+    if (peers && to) {
+      const lang = requestLanguage(request.raw);
+      if (to.up) {
+        reply.hijack();
+        return peers.forward(request.raw, reply.raw, to.lab, lang);
+      }
+      if (!preview?.parse(request.raw)) throw to.error;
+      // A preview is a page in a browser tab: the error as a page too.
+      const page = renderPage(
+        { ...errorText(to.error.definition, to.error.args, lang), lang },
+        request.headers.accept,
+      );
+      return reply
+        .status(to.error.status)
+        .type(page.type)
+        .header('cache-control', 'no-store')
+        .send(page.body);
+    }
     if (preview?.parse(request.raw)) {
       reply.hijack();
       await preview.handleRequest(request.raw, reply.raw);

@@ -55,6 +55,11 @@ export function routeUpgrades(
   async function handle(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const runtime = options.runtime();
     if (!runtime) return refuse(socket, req, new LabError(LabStarting, { detail: 'starting' }));
+    // A terminal, events or preview socket of a session another lab runs: that lab's to answer.
+    const to = await runtime.peers?.destination(req);
+    if (to && !to.up) return refuse(socket, req, to.error);
+    if (to)
+      return runtime.peers?.forwardUpgrade(req, socket, head, to.lab, (err) => refuse(socket, req, err));
     if (await runtime.preview.handleUpgrade(req, socket, head)) return;
 
     const url = new URL(req.url ?? '/', 'http://lab');

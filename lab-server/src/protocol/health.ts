@@ -60,6 +60,17 @@ export interface Health {
   security?: SecurityReport;
   mirror?: { mode: string };
   aptProxy?: { offline: boolean };
+  /** This lab: its id, and the address people use (DOCKSIDE_PUBLIC_URL, else its own). */
+  lab?: { id: string; publicUrl: string };
+  /** Every lab sharing this lab's store, up (its lease runs) or down; this one is `self`. */
+  labs?: {
+    id: string;
+    address: string;
+    publicUrl: string;
+    up: boolean;
+    self: boolean;
+    heartbeatAt: number;
+  }[];
   /** Seconds since the lab server started (added when served). */
   uptimeSeconds?: number;
 }

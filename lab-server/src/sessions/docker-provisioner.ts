@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { attachLabServices, detachLabServices } from '../infra/lab-services.ts';
 import type { PublishedPort } from '../protocol/api.ts';
-import { LABEL_NODE, LABEL_ROLE, LABEL_SESSION, sessionLabels } from '../protocol/labels.ts';
+import { ANY_LAB, isLabs, LABEL_NODE, LABEL_ROLE, LABEL_SESSION, sessionLabels } from '../protocol/labels.ts';
 import { type Cidr, contains, formatCidr, type HostRoute, parseCidr } from '../util/ipv4.ts';
+import { phaseClock } from '../util/phase-clock.ts';
 import { waitFor } from '../util/wait-for.ts';
 import type { NodeDisks } from './node-disks.ts';
 import { execInContainer, isNotRunningError } from './node-exec.ts';
@@ -69,6 +70,7 @@ export class DockerProvisioner implements Provisioner {
   readonly #runtime: NodeRuntimeOptions;
   readonly #openFiles: number;
   readonly #disks: NodeDisks | undefined;
+  readonly #labId: string;
   readonly #range: Cidr;
   readonly #hostRoutes: () => HostRoute[];
   #networkQueue: Promise<unknown> = Promise.resolve();
@@ -86,7 +88,10 @@ export class DockerProvisioner implements Provisioner {
     sandboxRange?: Cidr;
     /** The routes of the host the engine runs on; none known for a remote engine. */
     hostRoutes?: () => HostRoute[];
+    /** The lab's id, on every resource it makes (another lab may share the engine). */
+    labId?: string;
   }) {
+    this.#labId = options.labId ?? ANY_LAB;
     this.#range = options.sandboxRange ?? (RANGE_CANDIDATES[0] as Cidr);
     this.#hostRoutes = options.hostRoutes ?? (() => []);
     this.#disks = options.disks;
@@ -139,7 +144,7 @@ export class DockerProvisioner implements Provisioner {
             Internal: true,
             Attachable: true,
             IPAM: { Driver: 'default', Config: [{ Subnet: subnet, Gateway: subnet.replace(/0\/24$/, '1') }] },
-            Labels: sessionLabels(sessionId, { [LABEL_ROLE]: 'session-network' }),
+            Labels: sessionLabels(sessionId, this.#labId, { [LABEL_ROLE]: 'session-network' }),
           });
           return network.id;
         } catch (err) {
@@ -165,13 +170,7 @@ export class DockerProvisioner implements Provisioner {
   }
 
   async createNode(sessionId: string, networkId: string, name: string): Promise<ProvisionedNode> {
-    const phases: Record<string, number> = {};
-    let mark = performance.now();
-    const done = (phase: string) => {
-      const now = performance.now();
-      phases[phase] = Math.round(now - mark);
-      mark = now;
-    };
+    const { phases, done } = phaseClock();
     const socketDir = this.socketDir(sessionId, name);
     mkdirSync(socketDir, { recursive: true });
     let dockerStorage: string;
@@ -181,7 +180,7 @@ export class DockerProvisioner implements Provisioner {
       dockerStorage = nodeVolumeName(sessionId, name);
       await this.docker.createVolume({
         Name: dockerStorage,
-        Labels: sessionLabels(sessionId, { [LABEL_NODE]: name, [LABEL_ROLE]: 'node-volume' }),
+        Labels: sessionLabels(sessionId, this.#labId, { [LABEL_NODE]: name, [LABEL_ROLE]: 'node-volume' }),
       });
     }
     done('disk');
@@ -190,7 +189,7 @@ export class DockerProvisioner implements Provisioner {
       Hostname: name,
       Image: this.#image,
       Env: [`DOCKSIDE_MIRROR=${this.#mirror}`],
-      Labels: sessionLabels(sessionId, { [LABEL_NODE]: name, [LABEL_ROLE]: 'node' }),
+      Labels: sessionLabels(sessionId, this.#labId, { [LABEL_NODE]: name, [LABEL_ROLE]: 'node' }),
       HostConfig: {
         Privileged: this.#runtime.privileged,
         ...(this.#runtime.runtime ? { Runtime: this.#runtime.runtime } : {}),
@@ -378,6 +377,8 @@ export class DockerProvisioner implements Provisioner {
         } catch {
           continue; // A line that is not an event.
         }
+        // Another lab's node on a shared engine is that lab's to watch.
+        if (!isLabs(e.Actor.Attributes, this.#labId)) continue;
         const sessionId = e.Actor.Attributes[LABEL_SESSION];
         const node = e.Actor.Attributes[LABEL_NODE];
         if (!sessionId || !node || !['start', 'die', 'oom'].includes(e.status)) continue;
@@ -436,13 +437,15 @@ export class DockerProvisioner implements Provisioner {
     rmSync(join(this.#stateDir, 'sessions', sessionId.slice(0, 16)), { recursive: true, force: true });
   }
 
-  /** Every sandbox the engine holds, grouped by session label. */
+  /** Every sandbox of this lab's that the engine holds, grouped by session label (another lab's stay). */
   async listSandboxes(): Promise<LabelledSandbox[]> {
     const filters = { label: [LABEL_SESSION] };
+    const mine = <T extends { Labels?: Record<string, string> | null }>(list: T[]) =>
+      list.filter((r) => isLabs(r.Labels ?? undefined, this.#labId));
     const [containers, networks, volumes] = await Promise.all([
-      this.docker.listContainers({ all: true, filters }),
-      this.docker.listNetworks({ filters }),
-      this.docker.listVolumes({ filters }),
+      this.docker.listContainers({ all: true, filters }).then(mine),
+      this.docker.listNetworks({ filters }).then(mine),
+      this.docker.listVolumes({ filters }).then((v) => mine(v.Volumes ?? [])),
     ]);
     const byId = new Map<string, LabelledSandbox>();
     const entry = (id: string) => {
@@ -470,7 +473,7 @@ export class DockerProvisioner implements Provisioner {
       const subnets = (n.IPAM?.Config ?? []).map((c: { Subnet?: string }) => parseCidr(c.Subnet ?? ''));
       if (subnets.some((c) => !c || !contains(this.#range, c))) sandbox.unfenced = true;
     }
-    for (const v of volumes.Volumes ?? []) {
+    for (const v of volumes) {
       const id = v.Labels?.[LABEL_SESSION];
       if (id) entry(id).volumes.push(v.Name);
     }

@@ -23,14 +23,20 @@ afterEach(async () => {
   for (const m of open.splice(0)) await m.dispose();
 });
 
-function lab(
-  options: { limits?: Partial<SessionLimits>; store?: SqliteStore; provisioner?: MemoryProvisioner } = {},
+async function lab(
+  options: {
+    limits?: Partial<SessionLimits>;
+    store?: SqliteStore;
+    provisioner?: MemoryProvisioner;
+    labId?: string;
+  } = {},
 ) {
   const clock = { now: 1_000_000 };
-  const store = options.store ?? new SqliteStore({ file: ':memory:' });
+  const store = options.store ?? (await SqliteStore.open({ file: ':memory:' }));
   const events = new SessionEvents({ store, clock: () => clock.now });
   const provisioner = options.provisioner ?? new MemoryProvisioner();
   const sessions = new SessionManager({
+    labId: options.labId ?? 'lab-a',
     provisioner,
     store,
     events,
@@ -59,7 +65,7 @@ async function refusal(work: () => Promise<unknown>): Promise<string> {
 
 describe('session manager (no engine)', () => {
   it('builds a trio: nodes running, ready, announced, stored', async () => {
-    const { sessions, provisioner, store, types, start } = lab();
+    const { sessions, provisioner, store, types, start } = await lab();
     const record = await start('trio');
     expect(record.state).toBe('ready');
     expect(record.nodes.map((n) => [n.name, n.role])).toEqual([
@@ -77,7 +83,7 @@ describe('session manager (no engine)', () => {
   });
 
   it('forms a Swarm for a swarm template: managers first, then workers', async () => {
-    const { provisioner, start } = lab();
+    const { provisioner, start } = await lab();
     const record = await start('swarm-5');
     expect(record.nodes.map((n) => n.role)).toEqual(['manager', 'manager', 'manager', 'worker', 'worker']);
     expect(provisioner.swarms.get(record.id)).toEqual({
@@ -89,7 +95,7 @@ describe('session manager (no engine)', () => {
   it('removes everything a creation made when it fails halfway, and says why', async () => {
     const provisioner = new MemoryProvisioner();
     provisioner.failCreateNodeAt = 2;
-    const { sessions, store } = lab({ provisioner });
+    const { sessions, store } = await lab({ provisioner });
     const record = await sessions.create({ template: 'trio', ownerToken: 'alice', clientAddress: 'a' });
     let reason = '';
     try {
@@ -109,7 +115,7 @@ describe('session manager (no engine)', () => {
   });
 
   it('refuses past each limit, with the catalog error that says which', async () => {
-    const { sessions, start, clock } = lab({ limits: { maxSessions: 3, maxLabNodes: 7 } });
+    const { sessions, start, clock } = await lab({ limits: { maxSessions: 3, maxLabNodes: 7 } });
     await start('single', 'alice');
     await start('single', 'alice');
     expect(await refusal(() => start('single', 'alice'))).toBe('TooManySessions');
@@ -128,14 +134,14 @@ describe('session manager (no engine)', () => {
   });
 
   it('caps the nodes of one sandbox', async () => {
-    const { sessions, start } = lab({ limits: { maxNodesPerSession: 4 } });
+    const { sessions, start } = await lab({ limits: { maxNodesPerSession: 4 } });
     const record = await start('trio');
     await sessions.addNode(record);
     expect(await refusal(() => sessions.addNode(record))).toBe('NodeLimitReached');
   });
 
   it('warns before the idle deadline, ends the session after it, and leaves nothing', async () => {
-    const { sessions, provisioner, events, clock, store, start } = lab();
+    const { sessions, provisioner, events, clock, store, start } = await lab();
     const record = await start('single');
     const heard: { type: string; data: unknown }[] = [];
     events.subscribe(record.id, (e) => heard.push({ type: e.type, data: e.data }));
@@ -151,7 +157,7 @@ describe('session manager (no engine)', () => {
   });
 
   it('keeps an active or extended session, and ends every session at its maximum age', async () => {
-    const { sessions, clock, types, start } = lab();
+    const { sessions, clock, types, start } = await lab();
     const record = await start('single');
     for (let t = 0; t < 5; t++) {
       clock.now += TIMES.idleTimeoutMs - 1;
@@ -173,7 +179,7 @@ describe('session manager (no engine)', () => {
   });
 
   it('adds, restarts, kills and removes nodes, and says why a killed node does not answer', async () => {
-    const { sessions, provisioner, types, start } = lab();
+    const { sessions, provisioner, types, start } = await lab();
     const record = await start('swarm-3');
     const added = await sessions.addNode(record);
     expect(added).toMatchObject({ name: 'node4', role: 'worker' });
@@ -205,7 +211,7 @@ describe('session manager (no engine)', () => {
   });
 
   it('reports what the engine says of nodes, whoever stopped them', async () => {
-    const { sessions, provisioner, events, start } = lab();
+    const { sessions, provisioner, events, start } = await lab();
     await sessions.start({ sweepIntervalMs: 60_000 });
     const record = await start('trio');
     const [, node2, node3] = record.nodes;
@@ -229,7 +235,7 @@ describe('session manager (no engine)', () => {
   });
 
   it('after an engine outage, starts the nodes it stopped but not those stopped on purpose', async () => {
-    const { sessions, provisioner, events, start } = lab();
+    const { sessions, provisioner, events, start } = await lab();
     await sessions.start({ sweepIntervalMs: 60_000 });
     let lost = 0;
     sessions.onEngineEventsEnded = () => {
@@ -250,9 +256,9 @@ describe('session manager (no engine)', () => {
   });
 
   it('after a lab restart, adopts what its store knows and removes the rest', async () => {
-    const store = new SqliteStore({ file: ':memory:' });
+    const store = await SqliteStore.open({ file: ':memory:' });
     const provisioner = new MemoryProvisioner();
-    const first = lab({ store, provisioner });
+    const first = await lab({ store, provisioner });
     const kept = await first.start('trio', 'alice');
     const old = await first.start('single', 'bob');
     await first.sessions.dispose();
@@ -263,7 +269,7 @@ describe('session manager (no engine)', () => {
     await store.saveSession(stale);
     await store.saveSession({ ...old, expiresAt: 0 }); // Bob's sandbox expired meanwhile.
 
-    const second = lab({ store, provisioner });
+    const second = await lab({ store, provisioner });
     const { adopted, removed } = await second.sessions.reconcile();
     expect(adopted).toEqual([kept.id]);
     expect(removed.sort()).toEqual(
@@ -277,5 +283,33 @@ describe('session manager (no engine)', () => {
     expect(second.sessions.get(kept.id, 'alice').nodes).toHaveLength(3);
     expect((await store.listSessions()).map((s) => s.id)).toEqual([kept.id]);
     expect(hashToken('alice')).toBe(kept.ownerHash);
+  });
+
+  it('shares a store with another lab without touching its sessions, and adopts those from before ids', async () => {
+    const store = await SqliteStore.open({ file: ':memory:' });
+    const a = await lab({ store, labId: 'lab-a' });
+    const b = await lab({ store, labId: 'lab-b' });
+    const ofA = await a.start('trio', 'alice');
+    const ofB = await b.start('single', 'bob');
+    const before = await b.start('single', 'carol');
+    expect((await store.listSessions({ labId: 'lab-a' })).map((s) => s.id)).toEqual([ofA.id]);
+    await a.sessions.dispose();
+    await b.sessions.dispose();
+    // As a session stored before labs had ids reads (its sandbox on lab b's engine).
+    await store.saveSession({ ...before, labId: '' });
+
+    // Each lab restarts and reconciles on its own engine: neither removes what the other owns.
+    const a2 = await lab({ store, labId: 'lab-a', provisioner: a.provisioner });
+    const b2 = await lab({ store, labId: 'lab-b', provisioner: b.provisioner });
+    // The old session goes to lab a, the first to start, whose engine has no sandbox for it.
+    expect(await a2.sessions.reconcile()).toEqual({ adopted: [ofA.id], removed: [before.id] });
+    // On lab b's engine its sandbox is now no session's: removed.
+    expect(await b2.sessions.reconcile()).toEqual({ adopted: [ofB.id], removed: [before.id] });
+    expect((await store.listSessions()).map((s) => [s.id, s.labId]).sort()).toEqual(
+      [
+        [ofA.id, 'lab-a'],
+        [ofB.id, 'lab-b'],
+      ].sort(),
+    );
   });
 });

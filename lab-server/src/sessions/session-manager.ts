@@ -12,9 +12,9 @@ import type { NodeView, PublishedPort, SessionView } from '../protocol/api.ts';
 import { nodeName } from '../protocol/names.ts';
 import { TEMPLATES, type Template } from '../protocol/templates.ts';
 import type { LabStore, NodeRecord, SessionRecord } from '../storage/lab-store.ts';
-import { formatSize } from '../util/sizes.ts';
+import { phaseClock } from '../util/phase-clock.ts';
 import { waitFor } from '../util/wait-for.ts';
-import { diskStopMessage, diskWarningMessage } from './disk-messages.ts';
+import { diskOkMessage, diskStopMessage, diskWarningMessage } from './disk-messages.ts';
 import type { DiskWatchdogHooks, WatchedNode } from './disk-watchdog.ts';
 import { type ExecResult, isNotRunningError } from './node-exec.ts';
 import { NodeStops } from './node-stops.ts';
@@ -51,6 +51,7 @@ export interface TerminalCloser {
  */
 export class SessionManager {
   readonly #provisioner: Provisioner;
+  readonly #labId: string;
   readonly #store: LabStore;
   readonly #events: SessionEvents;
   readonly #clock: () => number;
@@ -75,6 +76,8 @@ export class SessionManager {
   onSandboxCreated: ((template: string, seconds: number) => void) | undefined;
 
   constructor(options: {
+    /** The lab this is: its sessions are the ones stored with its id. */
+    labId: string;
     provisioner: Provisioner;
     store: LabStore;
     events: SessionEvents;
@@ -83,6 +86,7 @@ export class SessionManager {
     clock?: () => number;
   }) {
     this.#provisioner = options.provisioner;
+    this.#labId = options.labId;
     this.#store = options.store;
     this.#events = options.events;
     this.#limits = options.limits;
@@ -121,7 +125,9 @@ export class SessionManager {
     const adopted: string[] = [];
     const removed: string[] = [];
     const now = this.#clock();
-    const known = new Map((await this.#store.listSessions()).map((s) => [s.id, s]));
+    // Sessions stored before labs had ids are this lab's from now on (the first lab to start takes them).
+    await this.#store.adoptUnownedSessions(this.#labId);
+    const known = new Map((await this.#store.listSessions({ labId: this.#labId })).map((s) => [s.id, s]));
     const sandboxes = await this.#provisioner.listSandboxes();
     for (const sandbox of sandboxes) {
       const record = known.get(sandbox.sessionId);
@@ -176,6 +182,7 @@ export class SessionManager {
       lastActiveAt: now,
       expiresAt: now + this.#times.maxAgeMs,
       clientAddress: request.clientAddress,
+      labId: this.#labId,
     };
     this.#sessions.set(record.id, record);
     this.#limiter.created(request.clientAddress);
@@ -189,13 +196,7 @@ export class SessionManager {
     const template = TEMPLATES[record.template] as Template;
     const t0 = Date.now();
     // Where the time goes (ms), in the session-ready event: the bench prints it.
-    const phases: Record<string, number> = {};
-    let mark = performance.now();
-    const done = (phase: string) => {
-      const now = performance.now();
-      phases[phase] = Math.round(now - mark);
-      mark = now;
-    };
+    const { phases, done } = phaseClock();
     try {
       record.networkId = await this.#provisioner.createNetwork(id);
       done('network');
@@ -252,6 +253,11 @@ export class SessionManager {
   }
 
   /** Looks a session up by its preview token (preview proxy). */
+  /** Whether this lab runs session `id` (another lab sharing the store may). */
+  runs(id: string): boolean {
+    return this.#sessions.has(id);
+  }
+
   byPreviewToken(token: string): SessionRecord | undefined {
     for (const s of this.#sessions.values()) if (s.previewToken === token) return s;
     return undefined;
@@ -391,6 +397,11 @@ export class SessionManager {
    */
   diskHooks(): DiskWatchdogHooks {
     const sessionOf = (target: WatchedNode) => this.#sessions.get(target.sessionId);
+    // Tells the node's session what the watchdog found (nothing when the session has gone meanwhile).
+    const tell = async (target: WatchedNode, type: string, data: object, message: string) => {
+      const record = sessionOf(target);
+      if (record) await this.#events.publish(record.id, type, { node: target.node, ...data, message });
+    };
     return {
       stop: async (target, reason) => {
         const record = sessionOf(target);
@@ -404,35 +415,14 @@ export class SessionManager {
         });
       },
       stopped: async (target, found) => {
-        const record = sessionOf(target);
-        if (!record) return;
-        const message = diskStopMessage(target.node, found);
-        this.#stops.explain(target.containerId, {
-          kind: 'disk',
-          stop: found.reason,
-          usedBytes: found.usedBytes,
-          capBytes: found.capBytes,
-        });
-        await this.#events.publish(record.id, 'node-disk-full', { node: target.node, ...found, message });
+        if (!sessionOf(target)) return;
+        const { reason, usedBytes, capBytes } = found;
+        this.#stops.explain(target.containerId, { kind: 'disk', stop: reason, usedBytes, capBytes });
+        await tell(target, 'node-disk-full', found, diskStopMessage(target.node, found));
       },
-      warn: async (target, warning) => {
-        const record = sessionOf(target);
-        if (!record) return;
-        await this.#events.publish(record.id, 'node-disk-warning', {
-          node: target.node,
-          ...warning,
-          message: diskWarningMessage(target.node, warning),
-        });
-      },
-      recovered: async (target, found) => {
-        const record = sessionOf(target);
-        if (!record) return;
-        await this.#events.publish(record.id, 'node-disk-ok', {
-          node: target.node,
-          ...found,
-          message: `${target.node}'s own files take ${formatSize(found.usedBytes)} again, under its ${formatSize(found.capBytes)} cap: it keeps running.`,
-        });
-      },
+      warn: (target, warning) =>
+        tell(target, 'node-disk-warning', warning, diskWarningMessage(target.node, warning)),
+      recovered: (target, found) => tell(target, 'node-disk-ok', found, diskOkMessage(target.node, found)),
     };
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { LabEvent, LabStore, SessionRecord } from './lab-store.ts';
+import type { LabEvent, LabRecord, LabStore, SessionRecord } from './lab-store.ts';
 
 /** A store under test, and a way to open the same storage again after it is disposed. */
 export interface OpenedStore {
@@ -32,6 +32,7 @@ export function describeLabStoreContract(name: string, open: () => Promise<Opene
     lastActiveAt: 1_700_000_100_000,
     expiresAt: 1_700_014_400_000,
     clientAddress: '192.0.2.7',
+    labId: `lab-${run}`,
     ...extra,
   });
 
@@ -45,6 +46,8 @@ export function describeLabStoreContract(name: string, open: () => Promise<Opene
       await store.saveSession(record);
       expect(await store.getSession(record.id)).toEqual(record);
       expect(await store.getSession(id('missing'))).toBeUndefined();
+      expect(await store.getSessionByPreviewToken(record.previewToken)).toEqual(record);
+      expect(await store.getSessionByPreviewToken(id('no-token'))).toBeUndefined();
       await store.dispose();
     });
 
@@ -64,6 +67,7 @@ export function describeLabStoreContract(name: string, open: () => Promise<Opene
         lastActiveAt: 1_800_000_000_001,
         expiresAt: 1_800_000_000_002,
         clientAddress: '2001:db8::1',
+        labId: `other-lab-${run}`,
       };
       await store.saveSession(second);
       expect(await store.getSession(first.id)).toEqual(second);
@@ -253,6 +257,74 @@ export function describeLabStoreContract(name: string, open: () => Promise<Opene
       const next = await again.appendEvent({ sessionId: record.id, at: 6, type: 't', data: {} });
       expect(next.id).toBeGreaterThan(event.id);
       await again.dispose();
+    });
+
+    it('lists the sessions of one lab, and gives those stored before lab ids to the first to ask', async () => {
+      const { store } = await open();
+      const [mine, theirs, old] = [id('l1'), id('l2'), id('l3')];
+      await store.saveSession(session(mine, { labId: id('lab-x') }));
+      await store.saveSession(session(theirs, { labId: id('lab-y') }));
+      await store.saveSession(session(old, { labId: '' }));
+      expect((await store.listSessions({ labId: id('lab-x') })).map((s) => s.id)).toEqual([mine]);
+      expect((await store.listSessions({ ownerHash: `owner-${theirs}` })).map((s) => s.id)).toEqual([theirs]);
+      expect(await store.listSessions({ labId: id('lab-x'), ownerHash: `owner-${theirs}` })).toEqual([]);
+      expect(await store.adoptUnownedSessions(id('lab-x'))).toBeGreaterThanOrEqual(1);
+      expect((await store.listSessions({ labId: id('lab-x') })).map((s) => s.id).sort()).toEqual(
+        [mine, old].sort(),
+      );
+      expect(await store.adoptUnownedSessions(id('lab-y'))).toBe(0);
+      expect((await store.getSession(theirs))?.labId).toBe(id('lab-y'));
+      await store.dispose();
+    });
+
+    it('grants a lab id to one holder at a time, until its lease runs out or it lets go', async () => {
+      const { store } = await open();
+      const lab = (holder: string, at: number, extra: Partial<LabRecord> = {}): LabRecord => ({
+        id: id('lab'),
+        holder,
+        address: `http://${holder}.example:4000`,
+        publicUrl: 'https://lab.example',
+        startedAt: at,
+        heartbeatAt: at,
+        leaseUntil: at + 30_000,
+        ...extra,
+      });
+      expect(await store.claimLab(lab('first', 1_000))).toEqual({ claimed: true });
+      // Renewed by its holder: the start time stays.
+      expect(await store.claimLab(lab('first', 11_000))).toEqual({ claimed: true });
+      // Refused to another while the lease runs, naming who holds it.
+      const refused = await store.claimLab(lab('second', 20_000));
+      expect(refused).toEqual({ claimed: false, holder: lab('first', 11_000, { startedAt: 1_000 }) });
+      // Once it has run out, the other takes it.
+      expect(await store.claimLab(lab('second', 41_001))).toEqual({ claimed: true });
+      expect(await store.claimLab(lab('first', 42_000))).toMatchObject({ claimed: false });
+      // A clean stop ends the lease at once, and only its holder's.
+      await store.releaseLab(id('lab'), 'first');
+      expect(await store.claimLab(lab('third', 43_000))).toMatchObject({ claimed: false });
+      await store.releaseLab(id('lab'), 'second');
+      const listed = (await store.listLabs()).find((l) => l.id === id('lab'));
+      expect(listed).toMatchObject({ holder: 'second', leaseUntil: 0, startedAt: 41_001 });
+      expect(await store.claimLab(lab('third', 44_000))).toEqual({ claimed: true });
+      await store.dispose();
+    });
+
+    it('lets one of several holders claiming the same id at once win', async () => {
+      const { store } = await open();
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          store.claimLab({
+            id: id('race'),
+            holder: `h${i}`,
+            address: '',
+            publicUrl: '',
+            startedAt: 1,
+            heartbeatAt: 1,
+            leaseUntil: 30_001,
+          }),
+        ),
+      );
+      expect(results.filter((r) => r.claimed)).toHaveLength(1);
+      await store.dispose();
     });
   });
 }

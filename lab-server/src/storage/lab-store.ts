@@ -18,6 +18,8 @@ export interface NodeRecord {
 export interface SessionRecord {
   /** Public id (lower-case hex), used in container names and URLs. Not a secret. */
   id: string;
+  /** The lab that made it and runs its sandbox (labs sharing a database answer for each other). */
+  labId: string;
   /** SHA-256 (hex) of the owner's secret token; the token itself is never stored. */
   ownerHash: string;
   /** Secret, unguessable token that names this session in preview host names. */
@@ -61,11 +63,46 @@ export interface ProgressRecord {
   passedAt: number | null;
 }
 
+/** A lab server sharing the store: who holds its id, and where the others reach it. */
+export interface LabRecord {
+  /** The lab's id, kept in its state directory. */
+  id: string;
+  /** A token of the process holding the id's lease; a second process with the same id is refused. */
+  holder: string;
+  /** Where the other labs reach it (its own address, not the public one): http://10.0.0.5:4000. */
+  address: string;
+  /** The address people use (DOCKSIDE_PUBLIC_URL), or ''. */
+  publicUrl: string;
+  /** Milliseconds since the epoch. */
+  startedAt: number;
+  heartbeatAt: number;
+  /** The lease runs until then; a lab that stopped sets it to 0, one that died lets it run out. */
+  leaseUntil: number;
+}
+
 export interface LabStore {
   /** Inserts or replaces the record with this id. */
   saveSession(session: SessionRecord): Promise<void>;
   getSession(id: string): Promise<SessionRecord | undefined>;
-  listSessions(): Promise<SessionRecord[]>;
+  /** The session whose previews this token names (preview host names carry it). */
+  getSessionByPreviewToken(token: string): Promise<SessionRecord | undefined>;
+  /** Every session, or those of one lab, or of one learner. */
+  listSessions(filter?: { labId?: string; ownerHash?: string }): Promise<SessionRecord[]>;
+  /** Gives sessions stored before labs had ids to `labId` (once: they then belong to it); how many. */
+  adoptUnownedSessions(labId: string): Promise<number>;
+  /**
+   * Takes or renews the lease on `lab.id` for `lab.holder`, until `lab.leaseUntil`: refused while
+   * another holder's lease runs (then the lab record that holds it), granted once it has run out, or
+   * at once when that holder is `replacing` (one known to be dead).
+   */
+  claimLab(
+    lab: LabRecord,
+    options?: { replacing?: string },
+  ): Promise<{ claimed: true } | { claimed: false; holder: LabRecord }>;
+  /** Ends `holder`'s lease on lab `id` at once (a clean stop); the record stays, listed as down. */
+  releaseLab(id: string, holder: string): Promise<void>;
+  /** Every lab that has used this store, up or down. */
+  listLabs(): Promise<LabRecord[]>;
   /** Removes the session and its events. Removing an unknown id is not an error. */
   deleteSession(id: string): Promise<void>;
   /** Stores an event and returns it with its id. */

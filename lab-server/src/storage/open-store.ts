@@ -12,10 +12,10 @@ import { SqliteStore } from './sqlite-store.ts';
  */
 export async function openLabStore(config: { databaseUrl?: string; stateDir: string }): Promise<LabStore> {
   const url = config.databaseUrl;
-  if (!url) return new SqliteStore({ file: join(config.stateDir, 'lab.sqlite') });
+  if (!url) return SqliteStore.open({ file: join(config.stateDir, 'lab.sqlite') });
   if (/^postgres(ql)?:\/\//i.test(url)) return PostgresStore.open({ connectionString: url });
   if (url.startsWith('sqlite:') && url.length > 'sqlite:'.length)
-    return new SqliteStore({ file: url.slice('sqlite:'.length) });
+    return SqliteStore.open({ file: url.slice('sqlite:'.length) });
   throw new LabError(InvalidConfig, {
     variable: 'DOCKSIDE_DATABASE_URL',
     value: url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@'),

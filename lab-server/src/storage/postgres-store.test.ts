@@ -7,7 +7,10 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../util/wait-for.ts';
 import { describeLabStoreContract } from './lab-store.contract.ts';
-import { POSTGRES_SCHEMA_VERSION, PostgresStore } from './postgres-store.ts';
+import { PostgresStore } from './postgres-store.ts';
+import { SESSION_COLUMNS } from './rows.ts';
+import { MIGRATIONS, SCHEMA_VERSION } from './schema.ts';
+import { renderSql } from './sql-driver.ts';
 
 /**
  * Runs the store contract on PostgreSQL: DOCKSIDE_TEST_POSTGRES_URL when set (a database the tests may
@@ -49,7 +52,7 @@ describe.skipIf(!available)(
         await client.connect();
         try {
           const { rows } = await client.query('SELECT version FROM dockside_schema_version');
-          expect(rows).toEqual([{ version: POSTGRES_SCHEMA_VERSION }]);
+          expect(rows).toEqual([{ version: SCHEMA_VERSION }]);
         } finally {
           await client.end();
           await Promise.all(stores.map((s) => s.dispose()));
@@ -92,6 +95,39 @@ describe.skipIf(!available)(
         }
       });
 
+      it('brings a database of the first schema up to date, keeping its sessions (no lab yet)', async () => {
+        // A database of its own (when the cluster is the test's), holding what the first schema wrote.
+        if (!cluster) return;
+        const admin = new pg.Client({ connectionString: url });
+        await admin.connect();
+        await admin.query('DROP DATABASE IF EXISTS dockside_v1');
+        await admin.query('CREATE DATABASE dockside_v1');
+        await admin.end();
+        const v1Url = url.replace(/\/[^/?]*(\?|$)/, '/dockside_v1$1');
+        const client = new pg.Client({ connectionString: v1Url });
+        await client.connect();
+        try {
+          await client.query(
+            renderSql(MIGRATIONS[0] ?? '', { dialect: 'postgres', table: (t) => `dockside_${t}` }),
+          );
+          await client.query('CREATE TABLE dockside_schema_version (version INTEGER NOT NULL)');
+          await client.query('INSERT INTO dockside_schema_version VALUES (1)');
+          await client.query(
+            `INSERT INTO dockside_sessions (${SESSION_COLUMNS.replace(', lab_id', '')})
+             VALUES ('f00d', 'owner', 'token', 'solo', 'ready', 'net', '[]', 1, 2, 3, '192.0.2.1')`,
+          );
+        } finally {
+          await client.end();
+        }
+        const store = await PostgresStore.open({ connectionString: v1Url });
+        try {
+          expect(await store.getSession('f00d')).toMatchObject({ id: 'f00d', labId: '', expiresAt: 3 });
+          expect(await store.listLabs()).toEqual([]);
+        } finally {
+          await store.dispose();
+        }
+      });
+
       it('refuses a database written by a newer Dockside', async () => {
         const store = await PostgresStore.open({ connectionString: url });
         await store.dispose();
@@ -104,7 +140,7 @@ describe.skipIf(!available)(
             message: expect.stringContaining('version 99'),
           });
         } finally {
-          await client.query('UPDATE dockside_schema_version SET version = $1', [POSTGRES_SCHEMA_VERSION]);
+          await client.query('UPDATE dockside_schema_version SET version = $1', [SCHEMA_VERSION]);
           await client.end();
         }
       });

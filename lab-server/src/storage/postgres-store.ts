@@ -1,77 +1,17 @@
 import pg from 'pg';
 import { isLabError, LabError } from '../errors/lab-error.ts';
-import { StoreSchemaTooNew, StoreUnreachable } from '../errors/store-errors.ts';
-import type { LabEvent, LabStore, ProgressRecord, SessionRecord } from './lab-store.ts';
-import {
-  eventPage,
-  SESSION_COLUMNS,
-  SESSION_UPDATES,
-  sessionValues,
-  toEvent,
-  toProgress,
-  toSession,
-} from './rows.ts';
+import { StoreUnreachable } from '../errors/store-errors.ts';
+import { migrate } from './schema.ts';
+import type { Row, SqlDriver, SqlRunner, SqlValue, TableName } from './sql-driver.ts';
+import { SqlStore } from './sql-store.ts';
 
-/**
- * Schema steps: entry i takes a database from version i to version i + 1. Append, never edit. Tables
- * carry a dockside_ prefix because the database may be shared with other programs.
- */
-const MIGRATIONS: readonly string[] = [
-  `
-  CREATE TABLE IF NOT EXISTS dockside_sessions (
-    id TEXT PRIMARY KEY,
-    owner_hash TEXT NOT NULL,
-    preview_token TEXT NOT NULL UNIQUE,
-    template TEXT NOT NULL,
-    state TEXT NOT NULL,
-    network_id TEXT NOT NULL,
-    nodes JSONB NOT NULL,
-    created_at BIGINT NOT NULL,
-    last_active_at BIGINT NOT NULL,
-    expires_at BIGINT NOT NULL,
-    client_address TEXT NOT NULL
-  );
-  CREATE INDEX IF NOT EXISTS dockside_sessions_owner ON dockside_sessions (owner_hash);
-  CREATE TABLE IF NOT EXISTS dockside_events (
-    id BIGSERIAL PRIMARY KEY,
-    session_id TEXT NOT NULL,
-    at BIGINT NOT NULL,
-    type TEXT NOT NULL,
-    data JSONB NOT NULL
-  );
-  CREATE INDEX IF NOT EXISTS dockside_events_session ON dockside_events (session_id, id);
-  CREATE TABLE IF NOT EXISTS dockside_progress (
-    owner_hash TEXT NOT NULL,
-    lesson TEXT NOT NULL,
-    exercise TEXT NOT NULL,
-    passed BOOLEAN NOT NULL,
-    attempts INTEGER NOT NULL,
-    at BIGINT NOT NULL,
-    passed_at BIGINT,
-    PRIMARY KEY (owner_hash, lesson, exercise)
-  );
-  `,
-];
-
-/** The schema version this code writes. */
-export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
-
-// Advisory lock keys ('dock' and 'devt' in ASCII), held to the end of a transaction.
+// An advisory lock key ('dock' in ASCII), held to the end of a migration's transaction.
 const SCHEMA_LOCK = 0x646f636b;
-const EVENT_LOCK = 0x64657674;
 
-type Row = Record<string, unknown>;
-
-/**
- * The store for several lab-server instances sharing one PostgreSQL database. Every method is one
- * statement or one transaction, so concurrent calls from any number of processes are safe.
- */
-export class PostgresStore implements LabStore {
-  readonly #pool: pg.Pool;
-  #ended = false;
-
-  private constructor(pool: pg.Pool) {
-    this.#pool = pool;
+/** The store for several lab-server instances sharing one PostgreSQL database. */
+export class PostgresStore extends SqlStore {
+  private constructor(driver: PostgresDriver) {
+    super(driver);
   }
 
   /**
@@ -87,96 +27,64 @@ export class PostgresStore implements LabStore {
     // An idle connection that breaks (a server restart) is dropped and replaced by the pool; without a
     // listener the event would end the process. A lasting failure surfaces on the next query.
     pool.on('error', () => undefined);
+    const driver = new PostgresDriver(pool, redact(options.connectionString));
     try {
-      await migrate(pool, redact(options.connectionString));
-      return new PostgresStore(pool);
+      await migrate(driver);
+      return new PostgresStore(driver);
     } catch (err) {
       // The migration's own failure below is what the operator hears.
       await pool.end().catch(() => undefined);
       if (isLabError(err)) throw err;
       throw new LabError(
         StoreUnreachable,
-        { url: redact(options.connectionString), reason: (err as Error).message || String(err) },
+        { url: driver.where, reason: (err as Error).message || String(err) },
         { cause: err },
       );
     }
   }
+}
 
-  async saveSession(s: SessionRecord): Promise<void> {
-    await this.#pool.query(
-      `INSERT INTO dockside_sessions (${SESSION_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)
-       ON CONFLICT (id) DO UPDATE SET ${SESSION_UPDATES}`,
-      sessionValues(s),
-    );
+class PostgresDriver implements SqlDriver {
+  readonly dialect = 'postgres';
+  readonly where: string;
+  readonly #pool: pg.Pool;
+  #ended = false;
+
+  constructor(pool: pg.Pool, where: string) {
+    this.#pool = pool;
+    this.where = where;
   }
 
-  async getSession(id: string): Promise<SessionRecord | undefined> {
-    const { rows } = await this.#pool.query<Row>('SELECT * FROM dockside_sessions WHERE id = $1', [id]);
-    return rows[0] ? toSession(rows[0]) : undefined;
+  table(name: TableName): string {
+    return `dockside_${name}`;
   }
 
-  async listSessions(): Promise<SessionRecord[]> {
-    const { rows } = await this.#pool.query<Row>('SELECT * FROM dockside_sessions ORDER BY created_at, id');
-    return rows.map(toSession);
+  all(sql: string, params?: readonly SqlValue[]): Promise<Row[]> {
+    return runner(this.#pool).all(sql, params);
   }
 
-  async deleteSession(id: string): Promise<void> {
-    // One statement, so one transaction: the events and the session go together.
-    await this.#pool.query(
-      `WITH gone AS (DELETE FROM dockside_events WHERE session_id = $1)
-       DELETE FROM dockside_sessions WHERE id = $1`,
-      [id],
-    );
+  run(sql: string, params?: readonly SqlValue[]): Promise<number> {
+    return runner(this.#pool).run(sql, params);
   }
 
-  async appendEvent(event: Omit<LabEvent, 'id'>): Promise<LabEvent> {
-    // A sequence hands out ids when rows are inserted, but concurrent transactions may commit in another
-    // order; a reader paging by afterId could then pass over an id that commits a moment later. Taking
-    // a lock before the id is drawn, and keeping it until commit, makes commit order id order.
-    const { rows } = await this.#pool.query<Row>(
-      `WITH turn AS (SELECT pg_advisory_xact_lock(${EVENT_LOCK}))
-       INSERT INTO dockside_events (session_id, at, type, data)
-       SELECT $1, $2, $3, $4::jsonb FROM turn
-       RETURNING id`,
-      [event.sessionId, event.at, event.type, JSON.stringify(event.data)],
-    );
-    return { ...event, id: Number(rows[0]?.id) };
-  }
-
-  async listEvents(sessionId: string, options?: { afterId?: number; limit?: number }): Promise<LabEvent[]> {
-    const { afterId, limit } = eventPage(options);
-    const { rows } = await this.#pool.query<Row>(
-      'SELECT * FROM dockside_events WHERE session_id = $1 AND id > $2 ORDER BY id LIMIT $3',
-      [sessionId, afterId, limit],
-    );
-    return rows.map(toEvent);
-  }
-
-  async recordCheck(r: {
-    ownerHash: string;
-    lesson: string;
-    exercise: string;
-    passed: boolean;
-    at: number;
-  }): Promise<ProgressRecord> {
-    const { rows } = await this.#pool.query<Row>(
-      `INSERT INTO dockside_progress (owner_hash, lesson, exercise, passed, attempts, at, passed_at)
-       VALUES ($1, $2, $3, $4, 1, $5, $6)
-       ON CONFLICT (owner_hash, lesson, exercise) DO UPDATE SET
-         passed = EXCLUDED.passed, attempts = dockside_progress.attempts + 1, at = EXCLUDED.at,
-         passed_at = COALESCE(dockside_progress.passed_at, EXCLUDED.passed_at)
-       RETURNING *`,
-      [r.ownerHash, r.lesson, r.exercise, r.passed, r.at, r.passed ? r.at : null],
-    );
-    return toProgress(rows[0] as Row);
-  }
-
-  async listProgress(ownerHash: string): Promise<ProgressRecord[]> {
-    const { rows } = await this.#pool.query<Row>(
-      'SELECT * FROM dockside_progress WHERE owner_hash = $1 ORDER BY lesson, exercise',
-      [ownerHash],
-    );
-    return rows.map(toProgress);
+  async transaction<T>(
+    work: (tx: SqlRunner) => Promise<T>,
+    options: { lockSchema?: boolean } = {},
+  ): Promise<T> {
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      if (options.lockSchema) await client.query(`SELECT pg_advisory_xact_lock(${SCHEMA_LOCK})`);
+      const result = await work(runner(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      // The transaction's own failure, rethrown below, is what the caller hears.
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
   }
 
   /** Waits for running queries and closes every connection. Safe to call twice. */
@@ -187,33 +95,16 @@ export class PostgresStore implements LabStore {
   }
 }
 
-async function migrate(pool: pg.Pool, where: string): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query(`SELECT pg_advisory_xact_lock(${SCHEMA_LOCK})`);
-    await client.query('CREATE TABLE IF NOT EXISTS dockside_schema_version (version INTEGER NOT NULL)');
-    const { rows } = await client.query<{ version: number | null }>(
-      'SELECT MAX(version) AS version FROM dockside_schema_version',
-    );
-    const found = rows[0]?.version ?? 0;
-    if (found > MIGRATIONS.length)
-      throw new LabError(StoreSchemaTooNew, { where, found, known: MIGRATIONS.length });
-    for (let version = found + 1; version <= MIGRATIONS.length; version++) {
-      await client.query(MIGRATIONS[version - 1] ?? '');
-    }
-    if (found < MIGRATIONS.length) {
-      await client.query('DELETE FROM dockside_schema_version');
-      await client.query('INSERT INTO dockside_schema_version (version) VALUES ($1)', [MIGRATIONS.length]);
-    }
-    await client.query('COMMIT');
-  } catch (err) {
-    // The migration's own failure, rethrown below, is what the operator hears.
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+/** Statements on a pool or one client, with the store's `?` parameters numbered as PostgreSQL's $1, $2... */
+function runner(on: pg.Pool | pg.PoolClient): SqlRunner {
+  const numbered = (sql: string) => {
+    let n = 0;
+    return sql.replace(/\?/g, () => `$${++n}`);
+  };
+  return {
+    all: async (sql, params) => (await on.query<Row>(numbered(sql), params as SqlValue[])).rows,
+    run: async (sql, params) => (await on.query(numbered(sql), params as SqlValue[])).rowCount ?? 0,
+  };
 }
 
 /** The connection string without its password, for messages. */

@@ -1,4 +1,4 @@
-import type { LabEvent, NodeRecord, ProgressRecord, SessionRecord } from './lab-store.ts';
+import type { LabEvent, LabRecord, NodeRecord, ProgressRecord, SessionRecord } from './lab-store.ts';
 
 /**
  * Row mapping shared by the SQL stores: both use the same column names, in the same order, and keep
@@ -6,13 +6,18 @@ import type { LabEvent, NodeRecord, ProgressRecord, SessionRecord } from './lab-
  * it also hands back BIGINT as a string, hence Number()).
  */
 export const SESSION_COLUMNS =
-  'id, owner_hash, preview_token, template, state, network_id, nodes, created_at, last_active_at, expires_at, client_address';
+  'id, owner_hash, preview_token, template, state, network_id, nodes, created_at, last_active_at, expires_at, client_address, lab_id';
+
+export const SESSION_UPDATES = updatesOf(SESSION_COLUMNS);
 
 /** The SET clause of an upsert on id: every column but the id takes the new value. */
-export const SESSION_UPDATES = SESSION_COLUMNS.split(', ')
-  .filter((column) => column !== 'id')
-  .map((column) => `${column} = excluded.${column}`)
-  .join(', ');
+export function updatesOf(columns: string): string {
+  return columns
+    .split(', ')
+    .filter((column) => column !== 'id')
+    .map((column) => `${column} = excluded.${column}`)
+    .join(', ');
+}
 
 export function sessionValues(s: SessionRecord): (string | number)[] {
   return [
@@ -27,6 +32,7 @@ export function sessionValues(s: SessionRecord): (string | number)[] {
     s.lastActiveAt,
     s.expiresAt,
     s.clientAddress,
+    s.labId,
   ];
 }
 
@@ -45,6 +51,25 @@ export function toSession(r: Row): SessionRecord {
     lastActiveAt: Number(r.last_active_at),
     expiresAt: Number(r.expires_at),
     clientAddress: r.client_address as string,
+    labId: r.lab_id as string,
+  };
+}
+
+export const LAB_COLUMNS = 'id, holder, address, public_url, started_at, heartbeat_at, lease_until';
+
+export function labValues(l: LabRecord): (string | number)[] {
+  return [l.id, l.holder, l.address, l.publicUrl, l.startedAt, l.heartbeatAt, l.leaseUntil];
+}
+
+export function toLab(r: Row): LabRecord {
+  return {
+    id: r.id as string,
+    holder: r.holder as string,
+    address: r.address as string,
+    publicUrl: r.public_url as string,
+    startedAt: Number(r.started_at),
+    heartbeatAt: Number(r.heartbeat_at),
+    leaseUntil: Number(r.lease_until),
   };
 }
 

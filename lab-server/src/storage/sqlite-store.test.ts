@@ -1,13 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sqlite from 'node-sqlite3-wasm';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { LabError } from '../errors/lab-error.ts';
 import { describeLabStoreContract } from './lab-store.contract.ts';
 import type { SessionRecord } from './lab-store.ts';
+import { SESSION_COLUMNS, sessionValues } from './rows.ts';
+import { MIGRATIONS } from './schema.ts';
+import { renderSql } from './sql-driver.ts';
 import { SqliteStore } from './sqlite-store.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'dockside-sqlite-'));
@@ -18,7 +21,7 @@ const freshFile = () => join(root, `case-${++n}`, 'nested', 'lab.sqlite');
 
 describeLabStoreContract('SQLite', async () => {
   const file = freshFile();
-  return { store: new SqliteStore({ file }), reopen: async () => new SqliteStore({ file }) };
+  return { store: await SqliteStore.open({ file }), reopen: async () => await SqliteStore.open({ file }) };
 });
 
 const record: SessionRecord = {
@@ -33,6 +36,7 @@ const record: SessionRecord = {
   lastActiveAt: 2,
   expiresAt: 3,
   clientAddress: '192.0.2.1',
+  labId: 'lab-a',
 };
 
 const storeModule = fileURLToPath(new URL('./sqlite-store.ts', import.meta.url));
@@ -50,7 +54,7 @@ function otherProcess(file: string, then: 'hold' | 'crash'): Promise<ChildProces
   writeFileSync(
     script,
     `import { SqliteStore } from ${JSON.stringify(storeModule)};
-     const store = new SqliteStore({ file: ${JSON.stringify(file)} });
+     const store = await SqliteStore.open({ file: ${JSON.stringify(file)} });
      await store.saveSession(${JSON.stringify(record)});
      await store.appendEvent({ sessionId: 'f00d', at: 1, type: 'written-by-child', data: {} });
      console.log('ready');
@@ -76,7 +80,7 @@ function otherProcess(file: string, then: 'hold' | 'crash'): Promise<ChildProces
 
 describe('SQLite file', () => {
   it("works in memory (':memory:') for tests", async () => {
-    const store = new SqliteStore({ file: ':memory:' });
+    const store = await SqliteStore.open({ file: ':memory:' });
     await store.saveSession(record);
     await store.appendEvent({ sessionId: record.id, at: 1, type: 't', data: {} });
     expect(await store.getSession(record.id)).toEqual(record);
@@ -86,7 +90,7 @@ describe('SQLite file', () => {
 
   it('uses WAL and holds the file until dispose', async () => {
     const file = freshFile();
-    const store = new SqliteStore({ file });
+    const store = await SqliteStore.open({ file });
     expect(store.journalMode).toBe('wal');
     await store.saveSession(record);
     expect(existsSync(`${file}.lock`)).toBe(true);
@@ -101,8 +105,8 @@ describe('SQLite file', () => {
 
   it('refuses a second store on the same file in this process', async () => {
     const file = freshFile();
-    const store = new SqliteStore({ file });
-    expect(() => new SqliteStore({ file })).toThrow(
+    const store = await SqliteStore.open({ file });
+    await expect(SqliteStore.open({ file })).rejects.toThrow(
       expect.objectContaining({ name: 'StoreInUse', message: expect.stringContaining('this process') }),
     );
     await store.dispose();
@@ -113,7 +117,7 @@ describe('SQLite file', () => {
     const child = await otherProcess(file, 'hold');
     let error: LabError | undefined;
     try {
-      new SqliteStore({ file });
+      await SqliteStore.open({ file });
     } catch (err) {
       error = err as LabError;
     }
@@ -126,7 +130,7 @@ describe('SQLite file', () => {
     const file = freshFile();
     await otherProcess(file, 'crash');
     expect(existsSync(`${file}.lock`)).toBe(true);
-    const store = new SqliteStore({ file });
+    const store = await SqliteStore.open({ file });
     expect(await store.getSession(record.id)).toEqual(record);
     expect((await store.listEvents(record.id)).map((e) => e.type)).toEqual(['written-by-child']);
     await store.dispose();
@@ -134,26 +138,47 @@ describe('SQLite file', () => {
 
   it('upgrades a file written before WAL (schema version 1, default journal)', async () => {
     const file = freshFile();
-    const first = new SqliteStore({ file });
+    const first = await SqliteStore.open({ file });
     await first.dispose();
     // Back to the rollback journal the first version of this store used.
     const raw = new sqlite.Database(file);
     raw.exec('PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = DELETE;');
     raw.close();
-    const store = new SqliteStore({ file });
+    const store = await SqliteStore.open({ file });
     expect(store.journalMode).toBe('wal');
     await store.saveSession(record);
     expect(await store.getSession(record.id)).toEqual(record);
     await store.dispose();
   });
 
+  it('brings a file of the first schema up to date, keeping its sessions (no lab yet)', async () => {
+    const file = freshFile();
+    mkdirSync(dirname(file), { recursive: true });
+    const raw = new sqlite.Database(file);
+    raw.exec(renderSql(MIGRATIONS[0] ?? '', { dialect: 'sqlite', table: (t) => t }));
+    raw.exec(
+      'CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1);',
+    );
+    // A session as the first schema held it: every column but lab_id (the last).
+    const values = sessionValues(record).slice(0, -1);
+    raw.run(
+      `INSERT INTO sessions (${SESSION_COLUMNS.replace(', lab_id', '')}) VALUES (${values.map(() => '?').join(', ')})`,
+      values,
+    );
+    raw.close();
+    const store = await SqliteStore.open({ file });
+    expect(await store.getSession(record.id)).toEqual({ ...record, labId: '' });
+    expect(await store.listLabs()).toEqual([]);
+    await store.dispose();
+  });
+
   it('refuses a file from a newer schema and leaves it unlocked', async () => {
     const file = freshFile();
-    await new SqliteStore({ file }).dispose();
+    await (await SqliteStore.open({ file })).dispose();
     const raw = new sqlite.Database(file);
     raw.exec('PRAGMA locking_mode = EXCLUSIVE; UPDATE schema_version SET version = 99;');
     raw.close();
-    expect(() => new SqliteStore({ file })).toThrow(
+    await expect(SqliteStore.open({ file })).rejects.toThrow(
       expect.objectContaining({ name: 'StoreSchemaTooNew', message: expect.stringContaining('version 99') }),
     );
     expect(existsSync(`${file}.lock`)).toBe(false);
