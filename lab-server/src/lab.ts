@@ -217,7 +217,8 @@ export async function startLab(config: LabConfig, options: StartOptions): Promis
     runtime: () => runtime,
     previewDomain: config.previewDomain,
     metricsToken: config.metricsToken,
-    allowedOrigins: config.allowedOrigins,
+    // The address people use is the lab's own, whatever host name reaches it.
+    allowedOrigins: [...config.allowedOrigins, ...(config.publicUrl ? [config.publicUrl] : [])],
   });
   try {
     await app.listen({ host: config.host, port: config.port });

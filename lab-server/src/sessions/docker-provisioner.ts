@@ -135,8 +135,12 @@ export class DockerProvisioner implements Provisioner {
    */
   #allocateNetwork(sessionId: string): Promise<string> {
     const run = this.#networkQueue.then(async () => {
+      let last = '';
       for (let attempt = 0; attempt < 10; attempt++) {
-        const subnet = await this.#freeSubnet();
+        // Another lab on this engine may be creating the /24 we saw free (the engine reserves it before
+        // listing it): after a first clash, pick among several free ones, a moment later.
+        if (attempt > 0) await new Promise((r) => setTimeout(r, 50 + Math.random() * 150));
+        const subnet = await this.#freeSubnet(attempt === 0 ? 1 : 8);
         try {
           const network = await this.docker.createNetwork({
             Name: `dockside-${sessionId}`,
@@ -148,11 +152,12 @@ export class DockerProvisioner implements Provisioner {
           });
           return network.id;
         } catch (err) {
-          if (!/overlap/i.test(String((err as { json?: { message?: string } }).json?.message ?? err)))
-            throw err;
+          last = String((err as { json?: { message?: string } }).json?.message ?? err);
+          if (!/overlap/i.test(last)) throw err;
+          last = `${subnet}: ${last}`;
         }
       }
-      throw new Error('no free subnet for the session network after 10 attempts');
+      throw new Error(`no free subnet for the session network after 10 attempts (the last: ${last})`);
     });
     // The queue only orders allocations; each failure is its caller's, delivered by `run`.
     this.#networkQueue = run.catch(() => undefined);
@@ -164,9 +169,9 @@ export class DockerProvisioner implements Provisioner {
     return this.#range;
   }
 
-  async #freeSubnet(): Promise<string> {
+  async #freeSubnet(spread: number): Promise<string> {
     const networks = await this.docker.listNetworks();
-    return formatCidr(freeSubnet(this.#range, networks, this.#hostRoutes()));
+    return formatCidr(freeSubnet(this.#range, networks, this.#hostRoutes(), spread));
   }
 
   async createNode(sessionId: string, networkId: string, name: string): Promise<ProvisionedNode> {

@@ -67,6 +67,9 @@ describe('a free /24 for a new session', () => {
       route('br-cccccccccccc', '10.96.2.0/25'), // Another engine's bridge, half of a /24.
     ];
     expect(formatCidr(freeSubnet(range, engine, routes))).toBe('10.96.3.0/24');
+    // Spread over the first free ones, for labs racing on one engine: never a taken one.
+    expect(formatCidr(freeSubnet(range, engine, routes, 3, () => 0.99))).toBe('10.96.5.0/24');
+    expect(formatCidr(freeSubnet(range, engine, routes, 3, () => 0))).toBe('10.96.3.0/24');
   });
 
   it('says what to do when the range is used up', () => {

@@ -118,16 +118,22 @@ export function freeSubnet(
   range: Cidr,
   engineNetworks: Docker.NetworkInspectInfo[],
   routes: HostRoute[],
+  /** Pick among the first this many free /24s (labs sharing an engine then rarely pick the same). */
+  spread = 1,
+  random: () => number = Math.random,
 ): Cidr {
   const taken: Cidr[] = engineNetworks
     .flatMap((n) => (n.IPAM?.Config ?? []).map((c: { Subnet?: string }) => parseCidr(c.Subnet ?? '')))
     .filter((c): c is Cidr => c !== undefined);
   const avoided = foreignRoutes(routes, engineNetworks);
+  const free: Cidr[] = [];
   for (const subnet of subnets24(range)) {
     if (taken.some((t) => overlaps(t, subnet))) continue;
     if (avoided.some((r) => overlaps(r.network, subnet))) continue;
-    return subnet;
+    free.push(subnet);
+    if (free.length >= spread) break;
   }
+  if (free.length) return free[Math.floor(random() * free.length)] as Cidr;
   throw new LabError(NoSessionSubnet, {
     range: formatCidr(range),
     networks: taken.filter((t) => overlaps(t, range)).length,
