@@ -122,55 +122,46 @@ function origins(env: Env, variable: string): string[] {
   });
 }
 
-function sandboxRange(env: Env, variable: string): Cidr | undefined {
+/** A setting read by `parse` (undefined when unset), or InvalidConfig saying what it expects. */
+function parsed<T>(env: Env, variable: string, parse: (value: string) => T | undefined, expected: string) {
   const value = env[variable];
   if (!value) return undefined;
-  const cidr = parseCidr(value);
-  if (cidr && cidr.prefix >= 8 && cidr.prefix <= 24) return cidr;
-  throw new LabError(InvalidConfig, {
-    variable,
-    value,
-    expected: 'an IPv4 network from /8 to /24 that this host routes nowhere, such as 10.112.0.0/12',
-  });
+  const result = parse(value);
+  if (result !== undefined) return result;
+  throw new LabError(InvalidConfig, { variable, value, expected });
 }
 
-function labId(env: Env, variable: string): string | undefined {
-  const value = env[variable];
-  if (!value) return undefined;
-  if (LAB_ID.test(value)) return value;
-  throw new LabError(InvalidConfig, {
+const sandboxRange = (env: Env, variable: string): Cidr | undefined =>
+  parsed(
+    env,
     variable,
-    value,
-    expected: 'up to 32 lower-case letters, digits and -, such as lab-east',
-  });
-}
+    (value) => {
+      const cidr = parseCidr(value);
+      return cidr && cidr.prefix >= 8 && cidr.prefix <= 24 ? cidr : undefined;
+    },
+    'an IPv4 network from /8 to /24 that this host routes nowhere, such as 10.112.0.0/12',
+  );
+
+const labId = (env: Env, variable: string): string | undefined =>
+  parsed(
+    env,
+    variable,
+    (value) => (LAB_ID.test(value) ? value : undefined),
+    'up to 32 lower-case letters, digits and -, such as lab-east',
+  );
 
 /** An http(s) URL with no path, query or fragment (a trailing / is dropped). */
-function httpUrl(env: Env, variable: string): string | undefined {
-  const value = env[variable];
-  if (!value) return undefined;
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    // Not a URL at all: refused just below.
-    url = undefined;
-  }
-  if (
-    url &&
-    /^https?:$/.test(url.protocol) &&
-    url.pathname === '/' &&
-    !url.search &&
-    !url.hash &&
-    !url.username
-  )
-    return url.origin;
-  throw new LabError(InvalidConfig, {
+const httpUrl = (env: Env, variable: string): string | undefined =>
+  parsed(
+    env,
     variable,
-    value,
-    expected: 'an http:// or https:// address with no path, such as https://lab.example.org',
-  });
-}
+    (value) => {
+      const url = URL.canParse(value) ? new URL(value) : undefined;
+      const bare = url && /^https?:$/.test(url.protocol) && url.pathname === '/' && !url.search && !url.hash;
+      return bare && !url.username ? url.origin : undefined;
+    },
+    'an http:// or https:// address with no path, such as https://lab.example.org',
+  );
 
 export function defaultStateDir(): string {
   return process.getuid?.() === 0 ? '/var/lib/dockside' : join(homedir(), '.local', 'state', 'dockside');

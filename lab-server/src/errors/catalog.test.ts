@@ -2,20 +2,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../config.ts';
+import { ERROR_DEFINITIONS } from './all-errors.ts';
 import * as lab from './catalog.ts';
-import * as http from './http-errors.ts';
-import { type ErrorDefinition, errorText, LabError, pickLanguage } from './lab-error.ts';
-import * as peer from './peer-errors.ts';
-import * as preview from './preview-errors.ts';
-import * as store from './store-errors.ts';
-import * as terminal from './terminal-errors.ts';
+import { errorText, LabError, pickLanguage } from './lab-error.ts';
 
-const definitions = [lab, http, peer, preview, store, terminal]
-  .flatMap((module) => Object.values(module))
-  .filter(
-    (v): v is ErrorDefinition<unknown> =>
-      typeof v === 'object' && v !== null && 'name' in v && 'message' in v,
-  );
+const definitions = ERROR_DEFINITIONS;
 
 /** Arguments for any entry: each name the catalog uses, with a value of the kind it expects. */
 const SAMPLES: Record<string, unknown> = {

@@ -142,7 +142,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     await app.register(fastifyStatic, { root: options.siteDir, wildcard: true, extensions: ['html'] });
   }
   app.setNotFoundHandler((request, reply) => {
-    if (request.url.startsWith('/api/')) {
+    if (request.url.startsWith('/api/') || request.url.split('?')[0] === ROUTES.metrics) {
       return reply
         .status(404)
         .send(

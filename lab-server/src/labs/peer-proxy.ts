@@ -28,59 +28,49 @@ export type Destination =
   | { lab: LabRecord; up: true }
   | { lab: LabRecord; up: false; error: LabError<{ lab: string }> };
 
+export interface PeerProxyOptions {
+  store: LabStore;
+  selfId: string;
+  /** Whether this lab runs the session (no store lookup for its own). */
+  isLocal: (sessionId: string) => boolean;
+  isLocalPreview: (token: string) => boolean;
+  /** The preview token a request is for, if it is a preview. */
+  previewToken: (req: IncomingMessage) => string | undefined;
+  clock?: () => number;
+  /** How long the owner may take to start answering (exec and checks can take a while). */
+  timeoutMs?: number;
+}
+
 /**
  * Labs sharing one store answer for each other: a request for a session (HTTP, WebSocket, preview)
  * that reaches a lab other than the one running its sandbox is passed, as it came, to that lab's
  * internal address, and its answer passed back. The owner checks the learner's cookie itself.
  */
 export class PeerProxy {
-  readonly #store: LabStore;
-  readonly #selfId: string;
-  readonly #isLocal: (sessionId: string) => boolean;
-  readonly #isLocalPreview: (token: string) => boolean;
-  readonly #previewToken: (req: IncomingMessage) => string | undefined;
-  readonly #clock: () => number;
-  readonly #timeoutMs: number;
+  readonly #o: Required<PeerProxyOptions>;
 
-  constructor(options: {
-    store: LabStore;
-    selfId: string;
-    /** Whether this lab runs the session (no store lookup for its own). */
-    isLocal: (sessionId: string) => boolean;
-    isLocalPreview: (token: string) => boolean;
-    /** The preview token a request is for, if it is a preview. */
-    previewToken: (req: IncomingMessage) => string | undefined;
-    clock?: () => number;
-    /** How long the owner may take to start answering (exec and checks can take a while). */
-    timeoutMs?: number;
-  }) {
-    this.#store = options.store;
-    this.#selfId = options.selfId;
-    this.#isLocal = options.isLocal;
-    this.#isLocalPreview = options.isLocalPreview;
-    this.#previewToken = options.previewToken;
-    this.#clock = options.clock ?? Date.now;
-    this.#timeoutMs = options.timeoutMs ?? 120_000;
+  constructor(options: PeerProxyOptions) {
+    this.#o = { clock: Date.now, timeoutMs: 120_000, ...options };
   }
 
   /** Another lab that should answer this request, or undefined when this lab answers it. */
   async destination(req: IncomingMessage): Promise<Destination | undefined> {
     if (req.headers[VIA_HEADER]) return undefined;
     const pathname = new URL(req.url ?? '/', 'http://lab').pathname;
-    const token = this.#previewToken(req);
+    const token = this.#o.previewToken(req);
     let labId: string | undefined;
     if (token !== undefined) {
-      if (this.#isLocalPreview(token)) return undefined;
-      labId = (await this.#store.getSessionByPreviewToken(token))?.labId;
+      if (this.#o.isLocalPreview(token)) return undefined;
+      labId = (await this.#o.store.getSessionByPreviewToken(token))?.labId;
     } else {
       const id = SESSION_ROUTES.map((r) => matchRoute(r, pathname) as { id?: string } | undefined).find(
         (m) => m?.id,
       )?.id;
-      if (!id || this.#isLocal(id)) return undefined;
-      labId = (await this.#store.getSession(id))?.labId;
+      if (!id || this.#o.isLocal(id)) return undefined;
+      labId = (await this.#o.store.getSession(id))?.labId;
     }
-    if (!labId || labId === this.#selfId) return undefined;
-    const lab = (await this.#store.listLabs()).find((l) => l.id === labId) ?? {
+    if (!labId || labId === this.#o.selfId) return undefined;
+    const lab = (await this.#o.store.listLabs()).find((l) => l.id === labId) ?? {
       id: labId,
       holder: '',
       address: '',
@@ -89,7 +79,7 @@ export class PeerProxy {
       heartbeatAt: 0,
       leaseUntil: 0,
     };
-    if (lab.address && lab.leaseUntil > this.#clock()) return { lab, up: true };
+    if (lab.address && lab.leaseUntil > this.#o.clock()) return { lab, up: true };
     return { lab, up: false, error: new LabError(OwnerLabDown, { lab: lab.id }) };
   }
 
@@ -98,10 +88,10 @@ export class PeerProxy {
    * the learner's own cookie). A lab that is down, or does not answer in time, leaves its out for now.
    */
   async othersOf(ownerHash: string, req: IncomingMessage): Promise<unknown[]> {
-    const now = this.#clock();
-    const labs = new Map((await this.#store.listLabs()).map((l) => [l.id, l]));
-    const theirs = (await this.#store.listSessions({ ownerHash })).filter(
-      (s) => s.labId && s.labId !== this.#selfId && !this.#isLocal(s.id),
+    const now = this.#o.clock();
+    const labs = new Map((await this.#o.store.listLabs()).map((l) => [l.id, l]));
+    const theirs = (await this.#o.store.listSessions({ ownerHash })).filter(
+      (s) => s.labId && s.labId !== this.#o.selfId && !this.#o.isLocal(s.id),
     );
     const views = await Promise.all(
       theirs.map(async (s) => {
@@ -110,7 +100,7 @@ export class PeerProxy {
         try {
           const answer = await fetch(new URL(route('session', { id: s.id }), lab.address), {
             headers: {
-              [VIA_HEADER]: this.#selfId,
+              [VIA_HEADER]: this.#o.selfId,
               cookie: req.headers.cookie ?? '',
               host: req.headers.host ?? '',
               'accept-language': req.headers['accept-language'] ?? '',
@@ -132,8 +122,8 @@ export class PeerProxy {
     return new Promise((resolve) => {
       const out = httpRequest(new URL(req.url ?? '/', lab.address), {
         method: req.method,
-        headers: { ...req.headers, [VIA_HEADER]: this.#selfId },
-        timeout: this.#timeoutMs,
+        headers: { ...req.headers, [VIA_HEADER]: this.#o.selfId },
+        timeout: this.#o.timeoutMs,
       });
       out.on('response', (answer) => {
         // Hop-by-hop headers are this connection's own, not the owner's.
@@ -170,7 +160,7 @@ export class PeerProxy {
   ): void {
     const out = httpRequest(new URL(req.url ?? '/', lab.address), {
       method: 'GET',
-      headers: { ...req.headers, [VIA_HEADER]: this.#selfId },
+      headers: { ...req.headers, [VIA_HEADER]: this.#o.selfId },
       timeout: 10_000,
     });
     out.on('upgrade', (answer, peer, peerHead) => {

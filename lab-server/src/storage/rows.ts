@@ -1,12 +1,80 @@
-import type { LabEvent, LabRecord, NodeRecord, ProgressRecord, SessionRecord } from './lab-store.ts';
+import type { LabEvent, LabRecord, ProgressRecord, SessionRecord } from './lab-store.ts';
 
 /**
- * Row mapping shared by the SQL stores: both use the same column names, in the same order, and keep
- * nodes and event data as JSON text (SQLite) or JSONB (PostgreSQL, which the driver hands back parsed;
- * it also hands back BIGINT as a string, hence Number()).
+ * Row mapping shared by the SQL stores: one table of fields per record, in column order. Both
+ * databases use the same column names (the field's name in snake case) and keep JSON as text (SQLite)
+ * or JSONB (PostgreSQL, whose driver hands it back parsed, and BIGINT as a string, hence Number()).
  */
-export const SESSION_COLUMNS =
-  'id, owner_hash, preview_token, template, state, network_id, nodes, created_at, last_active_at, expires_at, client_address, lab_id';
+type Kind = 'text' | 'number' | 'json' | 'bool' | 'number|null';
+type Row = Record<string, unknown>;
+
+const READ: Record<Kind, (v: unknown) => unknown> = {
+  text: (v) => v as string,
+  number: (v) => Number(v),
+  json: (v) => (typeof v === 'string' ? JSON.parse(v) : v),
+  bool: (v) => v === true || v === 1,
+  'number|null': (v) => (v === null || v === undefined ? null : Number(v)),
+};
+
+const column = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** A record's columns (`id, owner_hash, ...`), its values for an INSERT in that order, and its reader. */
+function table<T>(fields: { [K in keyof T]: Kind }) {
+  const entries = Object.entries(fields) as [keyof T & string, Kind][];
+  return {
+    columns: entries.map(([f]) => column(f)).join(', '),
+    values: (record: T): (string | number | boolean | null)[] =>
+      entries.map(([f, kind]) => {
+        const v = record[f] as unknown;
+        return kind === 'json' ? JSON.stringify(v) : (v as string | number | boolean | null);
+      }),
+    read: (row: Row): T =>
+      Object.fromEntries(entries.map(([f, kind]) => [f, READ[kind](row[column(f)])])) as T,
+  };
+}
+
+const sessions = table<SessionRecord>({
+  id: 'text',
+  ownerHash: 'text',
+  previewToken: 'text',
+  template: 'text',
+  state: 'text',
+  networkId: 'text',
+  nodes: 'json',
+  createdAt: 'number',
+  lastActiveAt: 'number',
+  expiresAt: 'number',
+  clientAddress: 'text',
+  labId: 'text',
+});
+const labs = table<LabRecord>({
+  id: 'text',
+  holder: 'text',
+  address: 'text',
+  publicUrl: 'text',
+  startedAt: 'number',
+  heartbeatAt: 'number',
+  leaseUntil: 'number',
+});
+const progress = table<ProgressRecord>({
+  ownerHash: 'text',
+  lesson: 'text',
+  exercise: 'text',
+  passed: 'bool',
+  attempts: 'number',
+  at: 'number',
+  passedAt: 'number|null',
+});
+const events = table<LabEvent>({ id: 'number', sessionId: 'text', at: 'number', type: 'text', data: 'json' });
+
+export const SESSION_COLUMNS = sessions.columns;
+export const sessionValues = sessions.values;
+export const toSession = sessions.read;
+export const LAB_COLUMNS = labs.columns;
+export const labValues = labs.values;
+export const toLab = labs.read;
+export const toProgress = progress.read;
+export const toEvent = events.read;
 
 export const SESSION_UPDATES = updatesOf(SESSION_COLUMNS);
 
@@ -14,85 +82,9 @@ export const SESSION_UPDATES = updatesOf(SESSION_COLUMNS);
 export function updatesOf(columns: string): string {
   return columns
     .split(', ')
-    .filter((column) => column !== 'id')
-    .map((column) => `${column} = excluded.${column}`)
+    .filter((c) => c !== 'id')
+    .map((c) => `${c} = excluded.${c}`)
     .join(', ');
-}
-
-export function sessionValues(s: SessionRecord): (string | number)[] {
-  return [
-    s.id,
-    s.ownerHash,
-    s.previewToken,
-    s.template,
-    s.state,
-    s.networkId,
-    JSON.stringify(s.nodes),
-    s.createdAt,
-    s.lastActiveAt,
-    s.expiresAt,
-    s.clientAddress,
-    s.labId,
-  ];
-}
-
-type Row = Record<string, unknown>;
-
-export function toSession(r: Row): SessionRecord {
-  return {
-    id: r.id as string,
-    ownerHash: r.owner_hash as string,
-    previewToken: r.preview_token as string,
-    template: r.template as string,
-    state: r.state as SessionRecord['state'],
-    networkId: r.network_id as string,
-    nodes: (typeof r.nodes === 'string' ? JSON.parse(r.nodes) : r.nodes) as NodeRecord[],
-    createdAt: Number(r.created_at),
-    lastActiveAt: Number(r.last_active_at),
-    expiresAt: Number(r.expires_at),
-    clientAddress: r.client_address as string,
-    labId: r.lab_id as string,
-  };
-}
-
-export const LAB_COLUMNS = 'id, holder, address, public_url, started_at, heartbeat_at, lease_until';
-
-export function labValues(l: LabRecord): (string | number)[] {
-  return [l.id, l.holder, l.address, l.publicUrl, l.startedAt, l.heartbeatAt, l.leaseUntil];
-}
-
-export function toLab(r: Row): LabRecord {
-  return {
-    id: r.id as string,
-    holder: r.holder as string,
-    address: r.address as string,
-    publicUrl: r.public_url as string,
-    startedAt: Number(r.started_at),
-    heartbeatAt: Number(r.heartbeat_at),
-    leaseUntil: Number(r.lease_until),
-  };
-}
-
-export function toProgress(r: Row): ProgressRecord {
-  return {
-    ownerHash: r.owner_hash as string,
-    lesson: r.lesson as string,
-    exercise: r.exercise as string,
-    passed: r.passed === true || r.passed === 1,
-    attempts: Number(r.attempts),
-    at: Number(r.at),
-    passedAt: r.passed_at === null || r.passed_at === undefined ? null : Number(r.passed_at),
-  };
-}
-
-export function toEvent(r: Row): LabEvent {
-  return {
-    id: Number(r.id),
-    sessionId: r.session_id as string,
-    at: Number(r.at),
-    type: r.type as string,
-    data: (typeof r.data === 'string' ? JSON.parse(r.data) : r.data) as Record<string, unknown>,
-  };
 }
 
 /** The default page of listEvents. */
