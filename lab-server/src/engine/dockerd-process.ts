@@ -29,6 +29,30 @@ export function dockerdPaths(engineDir: string): DockerdPaths {
   };
 }
 
+/**
+ * Engines other Dockside labs started on this host (their exec root is /run/dockside-*), but for the
+ * one at `execRoot`: a second engine of a lab's own would share docker0 and dockerd's fixed iptables
+ * chains with it, and each would undo the other's rules.
+ */
+export function otherLabEngines(execRoot: string): { pid: number; socket: string }[] {
+  const found: { pid: number; socket: string }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue; // A process that ended while we looked.
+    }
+    if (!argv[0]?.endsWith('dockerd')) continue;
+    const root = argv.find((a) => a.startsWith('--exec-root='))?.slice('--exec-root='.length);
+    if (!root?.startsWith('/run/dockside-') || root === execRoot) continue;
+    const socket = argv.find((a) => a.startsWith('--host='))?.slice('--host='.length) ?? '';
+    found.push({ pid: Number(entry), socket });
+  }
+  return found;
+}
+
 /** A dockerd that the lab started and will stop. */
 export class DockerdProcess {
   readonly paths: DockerdPaths;

@@ -4,9 +4,10 @@ import Docker from 'dockerode';
 import type { LabConfig } from '../config.ts';
 import { EngineNeedsRoot, EngineUnreachable } from '../errors/catalog.ts';
 import { LabError } from '../errors/lab-error.ts';
+import { AnotherLabEngine } from '../errors/peer-errors.ts';
 import { capabilitiesHostCannotGrant } from './capabilities.ts';
 import { haveAll, installDebianPackages, type Say } from './debian-packages.ts';
-import { DockerdProcess, dockerdPaths } from './dockerd-process.ts';
+import { DockerdProcess, dockerdPaths, otherLabEngines } from './dockerd-process.ts';
 import { engineBridges, removeBridges } from './engine-bridges.ts';
 import { detectIpvs } from './ipvs.ts';
 import { writeRuntimeWrapper } from './runtime-wrapper.ts';
@@ -94,6 +95,8 @@ export async function connectLabEngine(config: LabConfig, say: Say): Promise<Lab
   if (!haveAll(['/usr/sbin/dockerd', '/usr/sbin/runc'])) {
     await installDebianPackages(['docker.io'], say);
   }
+  const [other] = otherLabEngines(paths.execRoot);
+  if (other) throw new LabError(AnotherLabEngine, { socket: other.socket, pid: other.pid });
   const missing = capabilitiesHostCannotGrant();
   mkdirSync(engineDir, { recursive: true });
   const wrapper = writeWrapper(engineDir);

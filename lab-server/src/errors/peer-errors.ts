@@ -35,3 +35,19 @@ export const OwnerLabDown = defineError<{ lab: string }>({
       'Patientez un instant et réessayez, ou démarrez ici un nouveau bac à sable : ce serveur de lab répond.',
   },
 });
+
+export const AnotherLabEngine = defineError<{ socket: string; pid: number }>({
+  name: 'AnotherLabEngine',
+  title: 'Another lab’s engine runs on this host',
+  message: ({ socket, pid }) =>
+    `Another Dockside lab started its own Docker engine on this host (process ${pid}, ${socket}); a second one would share its bridge and firewall chains, and each would undo the other's rules.`,
+  hint: ({ socket }) =>
+    `Share that engine: start this lab with DOCKSIDE_ENGINE=existing DOCKER_HOST=${socket} (the labs keep to their own sandboxes), or stop the other lab first.`,
+  fr: {
+    title: 'Le moteur d’un autre lab tourne sur cette machine',
+    message: ({ socket, pid }) =>
+      `Un autre lab Dockside a démarré son propre moteur Docker sur cette machine (processus ${pid}, ${socket}) ; un second partagerait son pont et ses chaînes de pare-feu, et chacun déferait les règles de l’autre.`,
+    hint: ({ socket }) =>
+      `Partagez ce moteur : démarrez ce lab avec DOCKSIDE_ENGINE=existing DOCKER_HOST=${socket} (chaque lab s’en tient à ses bacs à sable), ou arrêtez d’abord l’autre lab.`,
+  },
+});
