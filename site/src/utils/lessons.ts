@@ -1,5 +1,6 @@
 import type { CollectionEntry } from 'astro:content';
 import { getCollection } from 'astro:content';
+import type { GetStaticPaths } from 'astro';
 import { findTrack, TRACKS, type Track } from '../data/tracks.ts';
 import type { LessonData } from '../schemas/lesson.ts';
 
@@ -48,6 +49,10 @@ export async function lessonsFor(locale: Locale): Promise<LessonEntry[]> {
     )
     .map(pick);
 }
+
+/** The pages of the tracks, in either locale (pages/[track]/ and pages/fr/[track]/): one a track. */
+export const trackPaths = (() =>
+  TRACKS.map((track) => ({ params: { track: track.id }, props: { track } }))) satisfies GetStaticPaths;
 
 export function trackTitle(track: Track, locale: Locale): string {
   return track.title[locale];

@@ -343,10 +343,13 @@ const fr: Record<UiKey, string> = {
 const dictionaries = { en, fr } as const;
 export type Lang = keyof typeof dictionaries;
 
+/** What `translator` returns: `t('lab.node.port', { port: 80 })`. */
+export type Translate = (key: UiKey, values?: Record<string, string | number>) => string;
+
 /** A translator for one language: `t('lab.node.port', { port: 80 })`. */
-export function translator(lang: string | undefined) {
+export function translator(lang: string | undefined): Translate {
   const dict: Record<UiKey, string> = lang?.startsWith('fr') ? fr : en;
-  return (key: UiKey, values: Record<string, string | number> = {}): string =>
+  return (key, values = {}) =>
     dict[key].replace(/\{(\w+)\}/g, (_, name: string) => String(values[name] ?? `{${name}}`));
 }
 

@@ -5,12 +5,10 @@
  */
 import type {
   ApiError,
-  CheckEventData,
   CheckResponse,
   ExecResponse,
   NodeView,
   ProgressEntry,
-  SessionEvent,
   SessionView,
   WatchResponse,
 } from '../../../../lab-server/src/protocol/api.ts';
@@ -21,15 +19,8 @@ import { pageTranslator } from '../../utils/ui-strings.ts';
 /** The page's language, which the lab answers in. */
 export const pageLanguage = () => document.documentElement.lang || 'en';
 
-export type {
-  CheckEventData,
-  CheckResponse,
-  ExecResponse,
-  NodeView,
-  ProgressEntry,
-  SessionEvent,
-  SessionView,
-};
+/** The lab's API types, for the modules that use this client. */
+export type * from '../../../../lab-server/src/protocol/api.ts';
 
 export class LabApiError extends Error {
   /** HTTP status; 0 when the server could not be reached or did not answer in time. */
@@ -70,7 +61,14 @@ async function fetchOnce(method: string, path: string, init: RequestInit): Promi
   }
 }
 
-async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+/** The lab's answer to a request: the response, and its body as JSON (undefined if empty or not JSON). */
+interface Answer {
+  response: Response;
+  json: unknown;
+}
+
+/** Sends one request; a server that cannot be reached or does not answer in time is a LabApiError. */
+async function send(method: string, path: string, options: RequestOptions): Promise<Answer> {
   let response: Response;
   try {
     response = await fetchOnce(method, path, {
@@ -94,23 +92,28 @@ async function request<T>(method: string, path: string, options: RequestOptions 
       timedOut ? t('error.LabTimeout', { request: `${method} ${path}` }) : t('error.LabUnreachable'),
     );
   }
-  if (response.status === 204) return undefined as T;
   const text = await response.text();
-  let json: unknown;
   try {
-    json = text ? JSON.parse(text) : undefined;
+    return { response, json: text ? JSON.parse(text) : undefined };
   } catch {
     // Not JSON (a proxy's page): the status alone says what failed.
-    json = undefined;
+    return { response, json: undefined };
   }
-  if (!response.ok) {
-    const fallback = pageTranslator()('error.HttpStatus', {
-      status: response.status,
-      request: `${method} ${path}`,
-    });
-    throw new LabApiError(response.status, (json ?? {}) as Partial<ApiError>, fallback);
-  }
-  return json as T;
+}
+
+/** An answer that is not the one asked for: the server's error if it sent one, else its status. */
+function answerError(method: string, path: string, { response, json }: Answer): LabApiError {
+  const fallback = pageTranslator()('error.HttpStatus', {
+    status: response.status,
+    request: `${method} ${path}`,
+  });
+  return new LabApiError(response.status, (json ?? {}) as Partial<ApiError>, fallback);
+}
+
+async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+  const answer = await send(method, path, options);
+  if (!answer.response.ok) throw answerError(method, path, answer);
+  return answer.json as T;
 }
 
 /** What GET /api/health reports. */
@@ -119,21 +122,10 @@ export type LabHealth = Health;
 export const labApi = {
   /** /api/health answers 503 with the same JSON while the lab starts or after it failed. */
   async health(): Promise<LabHealth> {
-    let response: Response;
-    try {
-      response = await fetch(ROUTES.health, { cache: 'no-store', signal: AbortSignal.timeout(8000) });
-    } catch {
-      // Said as "the lab server does not answer".
-      throw new LabApiError(0, {}, pageTranslator()('error.LabUnreachable'));
-    }
-    // Not JSON: said as the status below.
-    const body = (await response.json().catch(() => undefined)) as LabHealth | undefined;
-    if (body?.status) return body;
-    throw new LabApiError(
-      response.status,
-      {},
-      pageTranslator()('error.HttpStatus', { status: response.status, request: `GET ${ROUTES.health}` }),
-    );
+    const answer = await send('GET', ROUTES.health, { timeoutMs: 8000 });
+    const health = answer.json as LabHealth | undefined;
+    if (health?.status) return health;
+    throw answerError('GET', ROUTES.health, answer);
   },
   createSession: (template: string) =>
     request<SessionView>('POST', ROUTES.sessions, { body: { template, wait: false } }),

@@ -4,10 +4,8 @@
  * window (how much to free, by when, the biggest files). Fed by the session's events.
  */
 import type { NodeDiskWarningData } from '../../../../lab-server/src/protocol/events.ts';
-import type { UiKey } from '../../utils/ui-strings.ts';
+import type { Translate, UiKey } from '../../utils/ui-strings.ts';
 import { el, formatSize, formatTime } from './dom.ts';
-
-type Translate = (key: UiKey, values?: Record<string, string | number>) => string;
 
 export class LabNotices {
   readonly #notice: HTMLElement;

@@ -5,7 +5,7 @@
  * the sandbox is starting.
  */
 
-import { pageTranslator, type UiKey } from '../../utils/ui-strings.ts';
+import { pageTranslator, type Translate, type UiKey } from '../../utils/ui-strings.ts';
 import type { NodeView, SessionView } from './api-client.ts';
 import { browserTabId, el, formatTime, refs } from './dom.ts';
 import { LabNotices } from './lab-notices.ts';
@@ -77,6 +77,30 @@ const loadTerminals = () => {
   });
   return terminalModule;
 };
+
+/** The line under the terminals for a terminal's state, and the label of its button (which reconnects). */
+function termStatus(
+  state: TerminalState | undefined,
+  node: string,
+  t: Translate,
+): [text: string, action?: string] {
+  switch (state?.kind) {
+    case 'connecting':
+      return [t('term.connecting', { node })];
+    case 'connected':
+      return [t('term.connected', { node })];
+    case 'reconnecting':
+      return [t('term.reconnecting', { s: Math.ceil(state.inMs / 1000) }), t('term.reconnectNow')];
+    case 'exited':
+      return [t('term.exited', { node, reason: state.reason }), t('term.newShell')];
+    case 'replaced':
+      return [t('term.replaced'), t('term.takeBack')];
+    case 'failed':
+      return [t('term.failed', { node, reason: state.reason }), t('lab.retry')];
+    default:
+      return [''];
+  }
+}
 
 class DocksideLab extends HTMLElement implements TerminalHost {
   #lab!: LabSession;
@@ -545,36 +569,8 @@ class DocksideLab extends HTMLElement implements TerminalHost {
 
   #renderTermStatus(): void {
     const r = this.#r;
-    const tab = this.#nodes.get(this.#selected);
-    const state = tab?.state;
-    const node = this.#selected;
-    const t = this.#t;
-    let text = '';
-    let action: string | undefined;
-    switch (state?.kind) {
-      case 'connecting':
-        text = t('term.connecting', { node });
-        break;
-      case 'connected':
-        text = t('term.connected', { node });
-        break;
-      case 'reconnecting':
-        text = t('term.reconnecting', { s: Math.ceil(state.inMs / 1000) });
-        action = t('term.reconnectNow');
-        break;
-      case 'exited':
-        text = t('term.exited', { node, reason: state.reason });
-        action = t('term.newShell');
-        break;
-      case 'replaced':
-        text = t('term.replaced');
-        action = t('term.takeBack');
-        break;
-      case 'failed':
-        text = t('term.failed', { node, reason: state.reason });
-        action = t('lab.retry');
-        break;
-    }
+    const state = this.#nodes.get(this.#selected)?.state;
+    const [text, action] = termStatus(state, this.#selected, this.#t);
     r.termStatus.dataset.kind = state?.kind ?? '';
     if (r.termStatusText.textContent !== text) r.termStatusText.textContent = text;
     r.termAction.hidden = !action;
