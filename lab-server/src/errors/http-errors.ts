@@ -58,6 +58,25 @@ export const RequestRefused = defineError<{ status: number; code: string }>({
   },
 });
 
+export const AddressUnreadable = defineError<{ reason: 'encoding' | 'too-long' }>({
+  name: 'AddressUnreadable',
+  title: 'Address cannot be read',
+  message: ({ reason }) =>
+    reason === 'too-long'
+      ? 'A part of this address is longer than any the lab uses (ids, node names and tabs are short).'
+      : 'This address holds a badly encoded character (a % not followed by two hexadecimal digits).',
+  hint: () => 'Use the addresses the lab gives (docs/api.md lists every route).',
+  status: 400,
+  fr: {
+    title: 'Adresse illisible',
+    message: ({ reason }) =>
+      reason === 'too-long'
+        ? 'Une partie de cette adresse est plus longue que toutes celles du lab (identifiants, nœuds et onglets sont courts).'
+        : 'Cette adresse contient un caractère mal encodé (un % qui n’est pas suivi de deux chiffres hexadécimaux).',
+    hint: () => 'Utilisez les adresses que donne le lab (docs/api.md liste chaque route).',
+  },
+});
+
 export const RouteNotFound = defineError<{ method: string; path: string }>({
   name: 'NotFound',
   title: 'No such route',

@@ -8,6 +8,21 @@ interface Where {
   port: number;
 }
 
+export const PreviewAddressInvalid = defineError<{ address: string }>({
+  name: 'PreviewAddressInvalid',
+  title: 'Not a preview address',
+  message: ({ address }) =>
+    `${address} is not a preview address: one reads /preview/<token>/<node>/<port>/, with the session's token, a node such as node1 and a port from 1 to 65535.`,
+  hint: () => 'Open the preview from the lesson page, which lists each published port with its address.',
+  status: 404,
+  fr: {
+    title: 'Pas une adresse d’aperçu',
+    message: ({ address }) =>
+      `${address} n’est pas une adresse d’aperçu : elle s’écrit /preview/<jeton>/<nœud>/<port>/, avec le jeton de la session, un nœud comme node1 et un port de 1 à 65535.`,
+    hint: () => 'Ouvrez l’aperçu depuis la page de la leçon, qui liste chaque port publié avec son adresse.',
+  },
+});
+
 export const PreviewNotFound = defineError<{ address: string }>({
   name: 'PreviewNotFound',
   title: 'No such preview',

@@ -91,4 +91,24 @@ describe('requests the API cannot read', () => {
     const en = await post(app, '{"template": ', 'de-DE');
     expect(en.json().message).toBe('The request body is not valid JSON.');
   });
+
+  it('an address the router cannot read: 400 from the catalog, not the router’s own answer', async () => {
+    const app = await server();
+    const long = await app.inject({ method: 'DELETE', url: `/api/sessions/${'x'.repeat(300)}` });
+    expect(long.statusCode).toBe(400);
+    expect(long.json()).toMatchObject({
+      error: 'AddressUnreadable',
+      message: expect.stringMatching(/longer/),
+    });
+    const encoded = await app.inject({
+      method: 'GET',
+      url: '/api/sessions/%zz',
+      headers: { 'accept-language': 'fr' },
+    });
+    expect(encoded.statusCode).toBe(400);
+    expect(encoded.json()).toMatchObject({
+      error: 'AddressUnreadable',
+      message: expect.stringMatching(/mal encodé/),
+    });
+  });
 });

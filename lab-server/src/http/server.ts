@@ -1,10 +1,11 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { LabStarting } from '../errors/catalog.ts';
 import {
+  AddressUnreadable,
   BodyNotJson,
   BodyTooLarge,
   InternalError,
@@ -55,6 +56,15 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     logger: options.logger,
     bodyLimit: BODY_LIMIT,
     trustProxy: false,
+    // The router's own refusals (an address badly encoded, or a part of it too long) come before any
+    // error handler: said in the catalog's words here.
+    frameworkErrors: (err, request, reply) => {
+      const reason = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'too-long' : 'encoding';
+      // Its reply is typed for any route; this answer is the same for all.
+      return (reply as unknown as FastifyReply)
+        .status(400)
+        .send(new LabError(AddressUnreadable, { reason }).body(requestLanguage(request.raw)));
+    },
   });
   const runtime = options.runtime ?? (() => undefined);
 
@@ -105,7 +115,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
         .header('cache-control', 'no-store')
         .send(page.body);
     }
-    if (preview?.parse(request.raw)) {
+    if (preview?.parse(request.raw) || preview?.malformed(request.raw)) {
       reply.hijack();
       await preview.handleRequest(request.raw, reply.raw);
     }

@@ -121,6 +121,15 @@ describe('path-based preview addresses', () => {
   ])('is not a preview: %s', (_what, url) => {
     expect(proxy.parse(req('localhost:4000', url))).toBeUndefined();
   });
+
+  it('answers a path under the prefix that names no preview itself, not the site', () => {
+    expect(proxy.malformed(req('localhost', `/preview/${TOKEN}/node.1/80/x?a=1`))).toBe(
+      `/preview/${TOKEN}/node.1/80/x`,
+    );
+    expect(proxy.malformed(req('localhost', `/preview/${TOKEN}/node1/80/x`))).toBeUndefined();
+    expect(proxy.malformed(req('localhost', '/previews/x'))).toBeUndefined();
+    expect(proxy.malformed(req('localhost', '/lessons/intro/'))).toBeUndefined();
+  });
 });
 
 describe('redirects from the target', () => {

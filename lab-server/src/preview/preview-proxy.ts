@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream';
 import type { Logger } from 'pino';
 import { isLabError, LabError, pickLanguage } from '../errors/lab-error.ts';
 import {
+  PreviewAddressInvalid,
   PreviewConnectionClosed,
   PreviewLookupFailed,
   PreviewNotFound,
@@ -141,9 +142,23 @@ export class PreviewProxy {
     return parsePreviewHost(req, this.#domains) ?? parsePreviewPath(req.url ?? '/', this.#prefix);
   }
 
+  /**
+   * A path under the preview prefix that names no preview (a token, node or port that cannot be one):
+   * answered by the proxy as a refusal page, not left to the site's "page not found".
+   */
+  malformed(req: Pick<IncomingMessage, 'headers' | 'url'>): string | undefined {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    return path.startsWith(`${this.#prefix}/`) && !this.parse(req) ? path.slice(0, 200) : undefined;
+  }
+
   /** Proxies a preview request; false (and nothing written) when it is not one. */
   async handleRequest(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const parsed = this.parse(req);
+    const malformed = parsed ? undefined : this.malformed(req);
+    if (malformed) {
+      this.#refuse(req, res, new LabError(PreviewAddressInvalid, { address: malformed }));
+      return true;
+    }
     if (!parsed) return false;
     if (parsed.redirect) {
       res.writeHead(307, { location: parsed.redirect, 'cache-control': 'no-store', 'content-length': 0 });
@@ -158,6 +173,11 @@ export class PreviewProxy {
   /** Proxies an HTTP upgrade (WebSocket) to a preview; false (and nothing written) when it is not one. */
   async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<boolean> {
     const parsed = this.parse(req);
+    const malformed = parsed ? undefined : this.malformed(req);
+    if (malformed) {
+      this.#refuseSocket(req, socket, new LabError(PreviewAddressInvalid, { address: malformed }));
+      return true;
+    }
     if (!parsed) return false;
     // The browser's side may reset at any moment; that ends the tunnel, nothing more.
     socket.on('error', () => socket.destroy());
