@@ -14,8 +14,9 @@ import { TEMPLATES, type Template } from '../protocol/templates.ts';
 import type { LabStore, NodeRecord, SessionRecord } from '../storage/lab-store.ts';
 import { phaseClock } from '../util/phase-clock.ts';
 import { waitFor } from '../util/wait-for.ts';
-import { diskOkMessage, diskStopMessage, diskWarningMessage } from './disk-messages.ts';
+import { sessionDiskHooks } from './disk-hooks.ts';
 import type { DiskWatchdogHooks, WatchedNode } from './disk-watchdog.ts';
+import { EngineOutage } from './engine-outage.ts';
 import { type ExecResult, isNotRunningError } from './node-exec.ts';
 import { NodeStops } from './node-stops.ts';
 import {
@@ -62,16 +63,19 @@ export class SessionManager {
   readonly #limiter: SessionLimiter;
   readonly #warned = new Set<string>();
   readonly #stops = new NodeStops();
+  readonly #outage: EngineOutage;
   #terminals: TerminalCloser | undefined;
   #sweeper: NodeJS.Timeout | undefined;
-  /** Closes the engine's node events (set while they are followed). */
-  #stopEvents: (() => void) | undefined;
   /** Failures that reach no caller (an event that could not be stored), with what was being done. */
   onError: ((err: unknown, context: Record<string, string>) => void) | undefined;
   /** Called when the engine's event stream ends (the engine may have gone: the monitor looks at once). */
-  onEngineEventsEnded: (() => void) | undefined;
+  set onEngineEventsEnded(handler: (() => void) | undefined) {
+    this.#outage.onEventsEnded = handler;
+  }
   /** Why the lab's engine is unavailable, while it is (set by the engine monitor; the API answers 503). */
-  engineDown: string | undefined;
+  get engineDown(): string | undefined {
+    return this.#outage.down;
+  }
   /** Sandbox creation times, for metrics. */
   onSandboxCreated: ((template: string, seconds: number) => void) | undefined;
 
@@ -93,6 +97,15 @@ export class SessionManager {
     this.#times = options.times;
     this.#clock = options.clock ?? Date.now;
     this.#limiter = new SessionLimiter(options.limits, this.#clock);
+    this.#outage = new EngineOutage({
+      provisioner: this.#provisioner,
+      events: this.#events,
+      stops: this.#stops,
+      sessions: () => this.#sessions.values(),
+      has: (id) => this.#sessions.has(id),
+      status: (containerId) => this.#status(containerId),
+      report: (context) => this.#report(context),
+    });
   }
 
   set terminals(closer: TerminalCloser) {
@@ -117,7 +130,7 @@ export class SessionManager {
       options.sweepIntervalMs ?? 10_000,
     );
     this.#sweeper.unref();
-    await this.#watchEngine();
+    await this.#outage.watch();
     return result;
   }
 
@@ -390,40 +403,15 @@ export class SessionManager {
       .flatMap((s) => s.nodes.map((n) => ({ sessionId: s.id, node: n.name, containerId: n.containerId })));
   }
 
-  /**
-   * What the disk watchdog (disk-watchdog.ts) does to a session's nodes: it stops a node whose own
-   * files pass their cap and tells the learner why; after a restart it warns how much to free, where,
-   * and by when; and says when the node is back under its cap.
-   */
+  /** What the disk watchdog does to a session's nodes (disk-hooks.ts). */
   diskHooks(): DiskWatchdogHooks {
-    const sessionOf = (target: WatchedNode) => this.#sessions.get(target.sessionId);
-    // Tells the node's session what the watchdog found (nothing when the session has gone meanwhile).
-    const tell = async (target: WatchedNode, type: string, data: object, message: string) => {
-      const record = sessionOf(target);
-      if (record) await this.#events.publish(record.id, type, { node: target.node, ...data, message });
-    };
-    return {
-      stop: async (target, reason) => {
-        const record = sessionOf(target);
-        if (!record) return;
-        await this.killNode(record, target.node, { kind: 'disk', stop: reason });
-        // Signalled is not stopped: the watchdog measures once nothing in the node can write.
-        await waitFor(async () => !(await this.#status(target.containerId))?.running, {
-          timeoutMs: 15_000,
-          intervalMs: 100,
-          what: `${target.node} to stop`,
-        });
-      },
-      stopped: async (target, found) => {
-        if (!sessionOf(target)) return;
-        const { reason, usedBytes, capBytes } = found;
-        this.#stops.explain(target.containerId, { kind: 'disk', stop: reason, usedBytes, capBytes });
-        await tell(target, 'node-disk-full', found, diskStopMessage(target.node, found));
-      },
-      warn: (target, warning) =>
-        tell(target, 'node-disk-warning', warning, diskWarningMessage(target.node, warning)),
-      recovered: (target, found) => tell(target, 'node-disk-ok', found, diskOkMessage(target.node, found)),
-    };
+    return sessionDiskHooks({
+      session: (id) => this.#sessions.get(id),
+      kill: (record, node, reason) => this.killNode(record, node, reason),
+      status: (containerId) => this.#status(containerId),
+      stops: this.#stops,
+      events: this.#events,
+    });
   }
 
   /**
@@ -534,7 +522,7 @@ export class SessionManager {
 
   async dispose(): Promise<void> {
     if (this.#sweeper) clearInterval(this.#sweeper);
-    this.#stopWatchingEngine();
+    this.#outage.stopWatching();
     for (const record of this.#sessions.values())
       await this.#store
         .saveSession(record)
@@ -586,100 +574,14 @@ export class SessionManager {
     throw new LabError(NodeDown, { node: 'every manager', state: 'unreachable' });
   }
 
-  /** Node up/down events, read from the engine itself. */
-  async #watchEngine(): Promise<void> {
-    const close = await this.#provisioner.watchNodeEvents(
-      (e) => {
-        if (!this.#sessions.has(e.sessionId)) return;
-        const type = e.status === 'start' ? 'node-up' : e.status === 'oom' ? 'node-oom' : 'node-down';
-        this.#stops.noteEvent(e.containerId, e.status, e.exitCode);
-        void this.#events
-          .publish(e.sessionId, type, {
-            node: e.node,
-            ...(e.exitCode !== undefined ? { exitCode: e.exitCode } : {}),
-          })
-          .catch((err) => this.onError?.(err, { session: e.sessionId, node: e.node, operation: type }));
-      },
-      () => {
-        if (this.#stopEvents !== close) return; // Replaced or closed on purpose.
-        this.#stopEvents = undefined;
-        this.onEngineEventsEnded?.();
-      },
-    );
-    this.#stopEvents = close;
-  }
-
-  /** Closes the engine's event stream on purpose (its end then signals no outage). */
-  #stopWatchingEngine(): void {
-    const close = this.#stopEvents;
-    this.#stopEvents = undefined;
-    close?.();
-  }
-
   /** The engine stopped answering: every learner is told, before their terminals drop. */
-  async engineLost(reason: string): Promise<void> {
-    this.engineDown = reason;
-    for (const record of this.#sessions.values()) {
-      await this.#events
-        .publish(record.id, 'engine-down', {
-          message: "The lab's Docker engine stopped; your nodes will be started again as soon as it is back.",
-        })
-        .catch(this.#report({ session: record.id, operation: 'announce the engine outage' }));
-    }
+  engineLost(reason: string): Promise<void> {
+    return this.#outage.lost(reason);
   }
 
-  /**
-   * The engine answers again after a restart (which stopped every node): follow its events anew and
-   * start each node of each live session, its disk mounted first. Swarm state, images and containers
-   * inside the nodes come back from their disks; containers inside a node restart only if they have a
-   * restart policy.
-   */
-  async engineRecovered(): Promise<void> {
-    this.#stopWatchingEngine();
-    await this.#watchEngine();
-    // Every session at once: a room of learners waits on the slowest, not on the sum.
-    await Promise.all(
-      [...this.#sessions.values()]
-        .filter((record) => record.state === 'ready')
-        .map((record) => this.#recoverSession(record)),
-    );
-    this.engineDown = undefined;
-  }
-
-  async #recoverSession(record: SessionRecord): Promise<void> {
-    const restarted: string[] = [];
-    const failed: string[] = [];
-    for (const node of record.nodes) {
-      // A node stopped on purpose (by the learner, or by the disk watchdog) stays down.
-      if ((await this.#status(node.containerId))?.running || this.#stops.onPurpose(node.containerId))
-        continue;
-      try {
-        await this.#provisioner.startNode(record.id, node.name, node.containerId);
-        restarted.push(node.name);
-      } catch (err) {
-        // Said to the learner in the engine-restarted event below.
-        this.#report({ session: record.id, node: node.name, operation: 'start after the outage' })(err);
-        failed.push(node.name);
-      }
-    }
-    await Promise.all(
-      restarted.map((n) =>
-        this.#provisioner
-          .waitForNodeEngine(record.id, n, 60_000)
-          .catch(
-            this.#report({ session: record.id, node: n, operation: 'wait for the engine after the outage' }),
-          ),
-      ),
-    );
-    await this.#events
-      .publish(record.id, 'engine-restarted', {
-        restarted,
-        failed,
-        message: failed.length
-          ? `The lab's Docker engine is back, but ${failed.join(', ')} could not start again: restart or remove ${failed.length > 1 ? 'them' : 'it'}.`
-          : "The lab's Docker engine is back and your nodes run again; reconnect your terminals.",
-      })
-      .catch(this.#report({ session: record.id, operation: 'announce the recovery' }));
+  /** The engine answers again: every node of every live session started again (engine-outage.ts). */
+  engineRecovered(): Promise<void> {
+    return this.#outage.recovered();
   }
 
   /** A catch handler that reports a failure no caller receives, with what was being done. */
