@@ -94,21 +94,19 @@ describe('requests the API cannot read', () => {
 
   it('an address the router cannot read: 400 from the catalog, not the router’s own answer', async () => {
     const app = await server();
-    const long = await app.inject({ method: 'DELETE', url: `/api/sessions/${'x'.repeat(300)}` });
-    expect(long.statusCode).toBe(400);
-    expect(long.json()).toMatchObject({
-      error: 'AddressUnreadable',
-      message: expect.stringMatching(/longer/),
-    });
-    const encoded = await app.inject({
-      method: 'GET',
-      url: '/api/sessions/%zz',
-      headers: { 'accept-language': 'fr' },
-    });
-    expect(encoded.statusCode).toBe(400);
-    expect(encoded.json()).toMatchObject({
-      error: 'AddressUnreadable',
-      message: expect.stringMatching(/mal encodé/),
-    });
+    const answer = async (method: 'GET' | 'DELETE', url: string, lang = 'en') => {
+      const r = await app.inject({ method, url, headers: { 'accept-language': lang } });
+      return [r.statusCode, r.json().error, r.json().message];
+    };
+    expect(await answer('DELETE', `/api/sessions/${'x'.repeat(300)}`)).toEqual([
+      400,
+      'AddressUnreadable',
+      expect.stringMatching(/longer/),
+    ]);
+    expect(await answer('GET', '/api/sessions/%zz', 'fr')).toEqual([
+      400,
+      'AddressUnreadable',
+      expect.stringMatching(/mal encodé/),
+    ]);
   });
 });

@@ -151,15 +151,17 @@ export class PreviewProxy {
     return path.startsWith(`${this.#prefix}/`) && !this.parse(req) ? path.slice(0, 200) : undefined;
   }
 
+  #invalid(req: IncomingMessage): LabError<{ address: string }> | undefined {
+    const address = this.malformed(req);
+    return address === undefined ? undefined : new LabError(PreviewAddressInvalid, { address });
+  }
+
   /** Proxies a preview request; false (and nothing written) when it is not one. */
   async handleRequest(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const parsed = this.parse(req);
-    const malformed = parsed ? undefined : this.malformed(req);
-    if (malformed) {
-      this.#refuse(req, res, new LabError(PreviewAddressInvalid, { address: malformed }));
-      return true;
-    }
-    if (!parsed) return false;
+    const invalid = parsed ? undefined : this.#invalid(req);
+    if (invalid) this.#refuse(req, res, invalid);
+    if (!parsed) return Boolean(invalid);
     if (parsed.redirect) {
       res.writeHead(307, { location: parsed.redirect, 'cache-control': 'no-store', 'content-length': 0 });
       res.end();
@@ -173,12 +175,9 @@ export class PreviewProxy {
   /** Proxies an HTTP upgrade (WebSocket) to a preview; false (and nothing written) when it is not one. */
   async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<boolean> {
     const parsed = this.parse(req);
-    const malformed = parsed ? undefined : this.malformed(req);
-    if (malformed) {
-      this.#refuseSocket(req, socket, new LabError(PreviewAddressInvalid, { address: malformed }));
-      return true;
-    }
-    if (!parsed) return false;
+    const invalid = parsed ? undefined : this.#invalid(req);
+    if (invalid) this.#refuseSocket(req, socket, invalid);
+    if (!parsed) return Boolean(invalid);
     // The browser's side may reset at any moment; that ends the tunnel, nothing more.
     socket.on('error', () => socket.destroy());
     const target = await this.#lookup(parsed, req, 'upgrade', (err) => this.#refuseSocket(req, socket, err));
