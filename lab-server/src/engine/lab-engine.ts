@@ -77,6 +77,8 @@ export async function connectLabEngine(config: LabConfig, say: Say): Promise<Lab
     // The lab's own engine, left running by an earlier start that did not stop (killed, crashed): it
     // is the lab's again, stopped with it, so no sandbox outlives the lab that watches it. It reads its
     // wrapper at every container start: keep that current.
+    // Its wrapper edits specs with jq, which an engine from before may run without.
+    if (!haveAll([JQ])) await installDebianPackages(['jq'], say);
     const wrapper = writeWrapper(engineDir);
     const adopted = DockerdProcess.adopt(paths);
     if (!adopted) return describe(found, host, false); // No pid file to stop it by: someone else's.
@@ -92,8 +94,8 @@ export async function connectLabEngine(config: LabConfig, say: Say): Promise<Lab
   }
   if (process.getuid?.() !== 0) throw new LabError(EngineNeedsRoot, { socket: DEFAULT_SOCKET });
 
-  if (!haveAll(['/usr/sbin/dockerd', '/usr/sbin/runc'])) {
-    await installDebianPackages(['docker.io'], say);
+  if (!haveAll(['/usr/sbin/dockerd', '/usr/sbin/runc', JQ])) {
+    await installDebianPackages(['docker.io', 'jq'], say);
   }
   const [other] = otherLabEngines(paths.execRoot);
   if (other) throw new LabError(AnotherLabEngine, { socket: other.socket, pid: other.pid });
@@ -146,7 +148,7 @@ function writeWrapper(engineDir: string) {
   return writeRuntimeWrapper(
     join(engineDir, 'runtime'),
     { dropCapabilities: droppedCapabilities(), fenceDevices: true },
-    { runc: findRunc(), node: process.execPath },
+    { runc: findRunc(), jq: JQ },
   );
 }
 
@@ -183,6 +185,9 @@ async function describe(docker: Docker, host: string, owned: boolean): Promise<L
     dispose: async () => {},
   };
 }
+
+/** Debian's jq: the runtime wrapper's spec editor runs on it (runtime-wrapper.ts). */
+const JQ = '/usr/bin/jq';
 
 function findRunc(): string {
   for (const candidate of [
