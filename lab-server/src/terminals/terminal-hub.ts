@@ -2,25 +2,16 @@ import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import type WebSocket from 'ws';
-import { z } from 'zod';
 import { type ErrorDefinition, errorText, isLabError, LabError, type Language } from '../errors/lab-error.ts';
 import {
-  TerminalAckInvalid,
-  TerminalFrameUnknown,
   TerminalHubClosed,
   TerminalInputTooLarge,
   TerminalLimitReached,
-  TerminalResizeInvalid,
   TerminalStartFailed,
 } from '../errors/terminal-errors.ts';
-import {
-  decodeFrame,
-  encodeFrame,
-  FrameCode,
-  TERMINAL_LIMITS,
-  type TerminalStatus,
-} from '../protocol/terminal-frames.ts';
+import { encodeFrame, FrameCode, type TerminalStatus } from '../protocol/terminal-frames.ts';
 import { waitFor } from '../util/wait-for.ts';
+import { readBrowserFrame } from './browser-frames.ts';
 import { OutputBudget } from './output-budget.ts';
 import { ReplayBuffer } from './replay-buffer.ts';
 import { killShell, MARKER_ENV, SHELL_SCRIPT, type TerminalLogger } from './shell-process.ts';
@@ -127,11 +118,6 @@ const OPEN = 1;
 const EARLY_FRAME_BYTES = 256 * 1024;
 /** Input held while a resize is applied (a few milliseconds, or Docker's 10 s timeout at worst). */
 const MAX_HELD_BYTES = 256 * 1024;
-
-const ResizeFrame = z.object({ cols: z.number(), rows: z.number() });
-const ACK = /^\d{1,15}$/;
-
-const clamp = (n: number, min: number, max: number) => Math.min(max, Math.max(min, Math.round(n)));
 
 function toBuffer(data: WebSocket.RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
@@ -448,15 +434,11 @@ export class TerminalHub {
   }
 
   #onFrame(s: Shell, data: Buffer): void {
-    const { code, payload: bytes } = decodeFrame(data);
-    const payload = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     s.lastUsed = Date.now();
-    switch (code) {
-      case FrameCode.Input: {
-        if (payload.length > TERMINAL_LIMITS.maxInputBytes) {
-          this.#status(s.ws, errorStatus(TerminalInputTooLarge, { bytes: payload.length }, s.lang));
-          return;
-        }
+    const frame = readBrowserFrame(data);
+    switch (frame.kind) {
+      case 'input': {
+        const payload = frame.bytes;
         if (payload.length === 0) return;
         if (s.resizing) {
           if (s.heldBytes + payload.length > MAX_HELD_BYTES) {
@@ -472,39 +454,16 @@ export class TerminalHub {
         this.#bytesIn += payload.length;
         return;
       }
-      case FrameCode.Resize: {
-        let size: z.infer<typeof ResizeFrame>;
-        try {
-          const parsed = ResizeFrame.safeParse(JSON.parse(payload.toString('utf8')));
-          if (!parsed.success) {
-            this.#status(s.ws, errorStatus(TerminalResizeInvalid, { reason: 'not-numbers' }, s.lang));
-            return;
-          }
-          size = parsed.data;
-        } catch {
-          // Answered to the browser with an error status just below.
-          this.#status(s.ws, errorStatus(TerminalResizeInvalid, { reason: 'not-json' }, s.lang));
-          return;
-        }
-        s.nextSize = {
-          w: clamp(size.cols, TERMINAL_LIMITS.minCols, TERMINAL_LIMITS.maxCols),
-          h: clamp(size.rows, TERMINAL_LIMITS.minRows, TERMINAL_LIMITS.maxRows),
-        };
+      case 'resize':
+        s.nextSize = { w: frame.cols, h: frame.rows };
         if (!s.resizing) void this.#applyResizes(s);
         return;
-      }
-      case FrameCode.Ack: {
-        const text = payload.toString('latin1');
-        if (!ACK.test(text)) {
-          this.#status(s.ws, errorStatus(TerminalAckInvalid, { text: text.slice(0, 32) }, s.lang));
-          return;
-        }
-        s.unacked = Math.max(0, s.unacked - Number(text));
+      case 'ack':
+        s.unacked = Math.max(0, s.unacked - frame.bytes);
         this.#maybeResume(s);
         return;
-      }
-      default:
-        this.#status(s.ws, errorStatus(TerminalFrameUnknown, { code }, s.lang));
+      case 'refused':
+        this.#status(s.ws, errorStatus(frame.error, frame.args as never, s.lang));
     }
   }
 
