@@ -8,6 +8,7 @@
 import { pageTranslator, type Translate, type UiKey } from '../../utils/ui-strings.ts';
 import type { NodeView, SessionView } from './api-client.ts';
 import { browserTabId, el, formatTime, refs } from './dom.ts';
+import { renderLabError } from './lab-error-view.ts';
 import { LabNotices } from './lab-notices.ts';
 import { type LabSession, type LabSnapshot, pageLab, type TerminalHost } from './lab-session.ts';
 import type { TerminalState, TerminalView } from './terminal-view.ts';
@@ -281,62 +282,11 @@ class DocksideLab extends HTMLElement implements TerminalHost {
   }
 
   #renderError(s: LabSnapshot): void {
-    const box = this.#r.error;
-    const error = s.error;
-    if (!error) {
-      box.hidden = true;
-      box.replaceChildren();
-      return;
-    }
-    const t = this.#t;
-    const unreachable = error.code === 'LabUnreachable';
-    const message = unreachable ? t('lab.unreachable') : error.message;
-    const hint = unreachable ? t('lab.unreachable.hint') : error.hint;
-    box.replaceChildren(el('p', {}, el('strong', {}, message)));
-    if (hint) box.append(el('p', {}, hint));
-    if (s.phase === 'error') {
-      const retry = el('button', { type: 'button', class: 'lab-btn' }, t('lab.retry'));
-      retry.addEventListener('click', () => {
-        if (s.failedAction === 'resume') void this.#lab.resume();
-        else void this.#lab.start();
-      });
-      box.append(retry);
-    }
-    if (error.code === 'TooManySessions') void this.#listOtherSessions(box);
-    box.hidden = false;
-  }
-
-  /** Too many sandboxes: show the learner's others, each with a Stop button. */
-  async #listOtherSessions(box: HTMLElement): Promise<void> {
-    const { labApi } = await import('./api-client.ts');
-    const sessions = await labApi.listSessions().catch(() => [] as SessionView[]);
-    if (sessions.length === 0 || box.hidden) return;
-    const list = el('ul', { class: 'lab-others' });
-    for (const session of sessions) {
-      const ago = Math.max(1, Math.round((Date.now() - session.createdAt) / 60_000));
-      const stop = el('button', { type: 'button', class: 'lab-btn lab-small' }, this.#t('lab.stop'));
-      stop.addEventListener('click', async () => {
-        stop.setAttribute('disabled', '');
-        try {
-          await labApi.deleteSession(session.id);
-          stop.closest('li')?.remove();
-        } catch (err) {
-          // Still listed, with why it could not be stopped.
-          stop.removeAttribute('disabled');
-          this.#notices.say(err instanceof Error ? err.message : String(err));
-        }
-      });
-      list.append(
-        el(
-          'li',
-          {},
-          this.#t('lab.others.item', { template: session.template, ago: `${ago} min` }),
-          ' ',
-          stop,
-        ),
-      );
-    }
-    box.append(el('p', {}, this.#t('lab.others')), list);
+    renderLabError(this.#r.error, s, {
+      t: this.#t,
+      retry: () => void (s.failedAction === 'resume' ? this.#lab.resume() : this.#lab.start()),
+      say: (message) => this.#notices.say(message),
+    });
   }
 
   #renderProgress(s: LabSnapshot): void {
