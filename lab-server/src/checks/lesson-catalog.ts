@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { isLessonFile, lessonId, TRANSLATION_FOLDERS } from '../protocol/lesson-files.ts';
 
 /** What the lab server needs of a lesson: its sandbox and its exercises' solutions. */
 export interface LessonExercises {
@@ -12,15 +13,19 @@ export interface LessonExercises {
   exercises: { id: string; title: string; solution: string; node?: string; watch?: boolean }[];
 }
 
-/** Reads the frontmatter of every English lesson under `dir` (translations share their checks). */
+/**
+ * Reads the frontmatter of every English lesson under `dir`, chosen and named by the same rules as the
+ * site's (protocol/lesson-files.ts); translations share their checks.
+ */
 export function readLessons(dir: string): LessonExercises[] {
   const files: string[] = [];
   const walk = (d: string) => {
     for (const entry of readdirSync(d, { withFileTypes: true })) {
       const path = join(d, entry.name);
+      const rel = relative(dir, path).split(sep).join('/');
       if (entry.isDirectory()) {
-        if (relative(dir, path) !== 'fr') walk(path);
-      } else if (/\.mdx?$/.test(entry.name)) files.push(path);
+        if (!TRANSLATION_FOLDERS.includes(rel)) walk(path);
+      } else if (isLessonFile(rel)) files.push(path);
     }
   };
   walk(dir);
@@ -33,10 +38,7 @@ export function readLessons(dir: string): LessonExercises[] {
       sandbox?: string;
       exercises?: { id: string; title: string; solution: string; node?: string; watch?: boolean }[];
     };
-    const id = relative(dir, file)
-      .replace(/\.mdx?$/, '')
-      .replace(/\/index$/, '')
-      .toLowerCase();
+    const id = lessonId(relative(dir, file).split(sep).join('/'));
     return [{ id, file, title: data.title ?? id, sandbox: data.sandbox, exercises: data.exercises ?? [] }];
   });
 }
