@@ -14,13 +14,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, repoRoot } from '../../src/config.ts';
 import { route } from '../../src/protocol/routes.ts';
 import { NodeDisks } from '../../src/sessions/node-disks.ts';
 import { waitFor } from '../../src/util/wait-for.ts';
+import { freePort } from '../../testing/free-port.ts';
 import { LabClient } from '../../testing/lab-client.ts';
 import { ensureServerBinaries, startCluster, type TempCluster } from '../../testing/postgres-cluster.ts';
 import { TerminalClient } from '../../testing/terminal-client.ts';
@@ -99,19 +99,6 @@ interface Held {
   id: string;
   previewToken: string;
   address: string;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 /** The same learner (their cookie) asking another lab. */
